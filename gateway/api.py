@@ -1,0 +1,105 @@
+"""The FG's review API: ``GET /api/transfers``, newest first, filtered and paged.
+
+Paging is by cursor (``before``: the ``seq`` of the last entry seen), so entries arriving while
+the FG pages do not shift what comes next.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway import authenticate
+from gateway.keys import KeyStore
+from gateway.models import TransferRecord
+from gateway.problems import Refusal, Rejected, refusal_response
+from gateway.transfer import OUTCOMES
+
+MAX_LIMIT = 500
+_encoder = msgspec.json.Encoder()
+
+
+def item(record: TransferRecord) -> dict[str, Any]:
+    return {
+        "id": str(record.id),
+        "seq": record.seq,
+        "time": record.started_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "completed_at": (
+            record.completed_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            if record.completed_at
+            else None
+        ),
+        "source_system": record.source_system,
+        "school": record.school,
+        "supplier": record.supplier,
+        "agreement_reference": record.agreement_reference,
+        "agreement_version": record.agreement_version,
+        "method": record.method,
+        "path": record.path,
+        "route": record.route,
+        "outcome": record.outcome,
+        "status": record.status,
+        "upstream_status": record.upstream_status,
+        "problem": record.problem,
+        "records": record.records,
+        "fields_forwarded": record.fields_forwarded,
+        "fields_stripped": record.fields_stripped,
+        "body_sha256": record.body_sha256,
+        "duration_ms": record.duration_ms,
+    }
+
+
+def _moment(name: str, value: str, end_of_day: bool) -> datetime:
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejected(400, "bad-filter", f"{name}={value!r} is not an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _int(name: str, value: str, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise Rejected(400, "bad-filter", f"{name} must be a whole number from {low} to {high}")
+    return int(value)
+
+
+async def transfers(request: Request) -> Response:
+    keys: KeyStore = request.app.state.gateway.keys
+    try:
+        await authenticate.caller(request.headers, keys, "fg")
+        params = request.query_params
+        unknown = set(params) - {"supplier", "school", "outcome", "from", "to", "limit", "before"}
+        if unknown:
+            raise Rejected(400, "bad-filter", f"unknown parameter {sorted(unknown)[0]!r}")
+        query = TransferRecord.all()
+        if "supplier" in params:
+            query = query.filter(supplier=params["supplier"])
+        if "school" in params:
+            query = query.filter(school=params["school"])
+        if "outcome" in params:
+            if params["outcome"] not in OUTCOMES:
+                raise Rejected(400, "bad-filter", f"outcome must be one of {', '.join(OUTCOMES)}")
+            query = query.filter(outcome=params["outcome"])
+        if "from" in params:
+            query = query.filter(started_at__gte=_moment("from", params["from"], False))
+        if "to" in params:
+            query = query.filter(started_at__lte=_moment("to", params["to"], True))
+        if "before" in params:
+            query = query.filter(seq__lt=_int("before", params["before"], 1, 2**63 - 1))
+        limit = _int("limit", params["limit"], 1, MAX_LIMIT) if "limit" in params else 50
+        records = await query.order_by("-seq").limit(limit + 1)
+    except Refusal as refusal:
+        return refusal_response(refusal)
+    page = records[:limit]
+    following = None
+    if len(records) > limit:
+        following = str(request.url.include_query_params(before=page[-1].seq))
+    body = {"items": [item(r) for r in page], "next": following}
+    return Response(_encoder.encode(body), media_type="application/json")

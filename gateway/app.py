@@ -1,0 +1,134 @@
+"""The ASGI application, assembled from settings: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from datetime import timedelta
+from importlib import resources
+
+import msgspec
+import yaml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from tortoise import connections
+
+from gateway import api, database, loading, record
+from gateway.forward import Upstream
+from gateway.keys import KeyStore
+from gateway.problems import PROBLEM_TYPES, problem_response
+from gateway.proxy import Gateway
+from gateway.record import TransferLog
+from gateway.settings import Settings
+
+logger = logging.getLogger("gateway")
+
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+ABANDONED_AFTER = timedelta(minutes=10)  # longer than any transfer can take
+
+
+async def _sweep_abandoned(every: float) -> None:
+    while True:
+        try:
+            marked = await record.mark_abandoned(ABANDONED_AFTER)
+            if marked:
+                logger.warning("marked %d abandoned transfers as unknown", marked)
+        except Exception:
+            logger.exception("could not sweep abandoned transfers")
+        await asyncio.sleep(every)
+
+
+def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
+    """The gateway for ``settings``. Contracts and config are read now: a problem stops here."""
+    enforced = loading.load(settings, os.environ if environ is None else environ)
+    gateway = Gateway(
+        settings=settings,
+        register=enforced.register,
+        suppliers=enforced.suppliers,
+        payload_schemas=enforced.payload_schemas,
+        keys=KeyStore(settings.key_cache_seconds),
+        log=TransferLog(
+            write_timeout=settings.log_write_timeout, batch_size=settings.log_batch_size
+        ),
+        upstream=Upstream(),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await database.migrate(settings.database_url)
+        await database.connect(settings.database_url)
+        await gateway.log.start()
+        await gateway.upstream.start()
+        sweeper = asyncio.create_task(_sweep_abandoned(60.0))
+        logger.info(
+            "Poortwachter enforcing %d agreement version(s) for %s",
+            len(gateway.register.all()),
+            ", ".join(sorted(gateway.suppliers)),
+        )
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await gateway.upstream.stop()
+            await gateway.log.stop()
+            await database.close()
+
+    app = Starlette(
+        routes=[
+            Route("/proxy/{supplier}/{path:path}", gateway.handle, methods=PROXY_METHODS),
+            Route("/proxy/{supplier}", gateway.handle, methods=PROXY_METHODS),
+            Route("/api/transfers", api.transfers, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+            Route("/problems/{problem}", problem_type, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 405: not_allowed},
+    )
+    app.state.gateway = gateway
+    return app
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the database answers; 503 otherwise."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as error:
+        return JSONResponse({"status": "unavailable", "detail": type(error).__name__}, 503)
+    return JSONResponse({"status": "ok"})
+
+
+@functools.cache
+def openapi_document() -> bytes:
+    text = resources.files("gateway").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return msgspec.json.encode(yaml.safe_load(text))
+
+
+async def openapi(request: Request) -> Response:
+    return Response(openapi_document(), media_type="application/json")
+
+
+async def problem_type(request: Request) -> Response:
+    name = request.path_params["problem"]
+    if name not in PROBLEM_TYPES:
+        return problem_response(404, "not-found", "no such problem type")
+    return PlainTextResponse(f"{name}\n\n{PROBLEM_TYPES[name]}\n")
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return problem_response(404, "not-found", f"nothing at {request.url.path}")
+
+
+async def not_allowed(request: Request, exc: Exception) -> Response:
+    return problem_response(405, "method-not-allowed", f"{request.method} is not allowed here")
+
+
+def from_environment() -> Starlette:
+    """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
+    return create_app(Settings.from_env(os.environ))

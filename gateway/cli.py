@@ -1,0 +1,175 @@
+"""``poortwachter``: run the gateway, check contracts, manage keys, see a demo.
+
+Errors are plain messages on stderr with a non-zero exit code; nothing here prints a traceback
+for a mistake a person can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from gateway import __version__, database, keys, loading
+from gateway.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env(os.environ)
+        result: int = args.run(args, settings)
+        return result
+    except SettingsError as error:
+        print(f"poortwachter: {error}", file=sys.stderr)
+        return 2
+    except loading.InvalidConfiguration as error:
+        print(f"poortwachter: {len(error.problems)} problem(s) in contracts or config:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"poortwachter: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="poortwachter", description="Privacy gateway: pupil data leaves only as agreed."
+    )
+    parser.add_argument("--version", action="version", version=f"poortwachter {__version__}")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host", help="address to listen on (GATEWAY_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT, 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    serve.set_defaults(run=_serve)
+
+    check = commands.add_parser("check", help="validate contracts/ and config/, list every problem")
+    check.set_defaults(run=_check)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=_migrate)
+
+    key = commands.add_parser("keys", help="create, list and revoke API keys")
+    key_commands = key.add_subparsers(metavar="ACTION", required=True)
+    create = key_commands.add_parser("create", help="make a key; it is printed once")
+    create.add_argument("--client", required=True, help="source system or person, e.g. parnassys")
+    create.add_argument("--role", choices=keys.ROLES, default="source")
+    create.add_argument("--schools", default="", help="comma-separated BRIN codes: 99XX,98YY")
+    create.set_defaults(run=_keys_create)
+    listing = key_commands.add_parser("list", help="list keys (never the keys themselves)")
+    listing.set_defaults(run=_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=_keys_revoke)
+
+    demo = commands.add_parser("demo", help="push a sample sync through a gateway to a sample supplier")
+    demo.add_argument("--pupils", type=int, default=30)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.workers > 1:
+        if settings.database_url.startswith("sqlite"):
+            print("poortwachter: several workers need PostgreSQL (GATEWAY_DATABASE_URL)", file=sys.stderr)
+            return 2
+        loading.load(settings, os.environ)  # fail here, not in every worker
+        uvicorn.run(
+            "gateway.app:from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=args.workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+        )
+        return 0
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", access_log=False)
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    enforced = loading.load(settings, os.environ)
+    for agreement in enforced.register.all():
+        print(
+            f"ok  {agreement.source}: {agreement.supplier} {agreement.label}, "
+            f"{len(agreement.routes)} route(s)"
+        )
+    for supplier in enforced.suppliers.values():
+        print(f"ok  supplier {supplier.slug} -> {supplier.upstream}")
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(database.migrate(settings.database_url))
+    print("database schema is up to date")
+    return 0
+
+
+def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
+    schools = [s.strip() for s in args.schools.split(",") if s.strip()]
+
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            key, record = await keys.create(args.client, args.role, schools)
+        print(key)
+        scope = ", ".join(record.schools) if record.schools else "FG review"
+        print(
+            f"key {record.id} for {record.client} ({record.role}: {scope}); "
+            "store it now, it is not shown again",
+            file=sys.stderr,
+        )
+        return 0
+
+    return asyncio.run(work())
+
+
+def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            records = await keys.ApiKey.all().order_by("id")
+        for r in records:
+            state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active"
+            schools = ",".join(r.schools) or "-"
+            print(f"{r.id:>4}  {r.prefix}…  {r.role:<6}  {r.client:<20}  {schools}  {state}")
+        return 0
+
+    return asyncio.run(work())
+
+
+def _keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            revoked = await keys.revoke(args.id)
+        if not revoked:
+            print(f"poortwachter: no active key {args.id}", file=sys.stderr)
+            return 1
+        print(f"key {args.id} revoked")
+        return 0
+
+    return asyncio.run(work())
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import demo
+
+    return asyncio.run(demo.run(settings, pupils=args.pupils))

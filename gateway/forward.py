@@ -1,0 +1,128 @@
+"""Step 5, forward: send the filtered body to the supplier, and only to the supplier.
+
+The upstream URL is the supplier's configured base URL with the request's path appended; a path
+that could leave that base (dot segments, encoded slashes, backslashes, ``//host``) is refused
+before anything is sent. Only an allowlist of headers goes upstream, and back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aiohttp
+from multidict import CIMultiDict
+from yarl import URL
+
+from gateway.problems import Rejected, UpstreamFailed
+from gateway.suppliers import Supplier
+
+# Headers passed on from the caller; its credentials, cookies and hop-by-hop headers never are.
+REQUEST_HEADERS = ("accept", "accept-language")
+# Headers passed back from the supplier.
+RESPONSE_HEADERS = (
+    "content-type",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "retry-after",
+    "content-language",
+)
+_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:-]*$")
+_ENCODED_SEPARATOR = re.compile(r"%(2f|5c|2e)", re.IGNORECASE)
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def upstream_url(supplier: Supplier, raw_path: str, query: list[tuple[str, str]]) -> URL:
+    """The supplier's base URL + ``raw_path``: never another host, never above the base path."""
+    segments = raw_path.split("/")
+    for segment in segments:
+        if segment in (".", "..") or _ENCODED_SEPARATOR.search(segment):
+            raise Rejected(400, "bad-path", "dot segments and encoded separators are refused")
+        if not _SEGMENT.match(segment.replace("%", "")):
+            raise Rejected(400, "bad-path", "the path has characters that are refused")
+    if "" in segments[:-1]:
+        raise Rejected(400, "bad-path", "empty path segments (//) are refused")
+    url = URL(str(supplier.upstream) + raw_path, encoded=True)
+    if url.origin() != supplier.upstream.origin() or not url.raw_path.startswith(
+        supplier.upstream.raw_path
+    ):
+        raise Rejected(400, "bad-path", "the path leaves the supplier's API")
+    return url.with_query(query) if query else url
+
+
+class Upstream:
+    """One pooled HTTP client for every supplier."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=256, limit_per_host=64),
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
+        )
+
+    async def stop(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(
+        self,
+        supplier: Supplier,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        caller_headers: Mapping[str, str],
+        transfer_id: str,
+    ) -> UpstreamResponse:
+        assert self._session is not None, "Upstream.start() was not awaited"
+        headers = CIMultiDict(
+            (name, caller_headers[name]) for name in REQUEST_HEADERS if name in caller_headers
+        )
+        headers["User-Agent"] = "Poortwachter"
+        headers["X-Transfer-Id"] = transfer_id
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=supplier.connect_timeout,
+            sock_read=supplier.read_timeout,
+            total=supplier.connect_timeout + supplier.read_timeout,
+        )
+        try:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+            ) as response:
+                content = await response.content.read(MAX_RESPONSE_BYTES + 1)
+                if len(content) > MAX_RESPONSE_BYTES:
+                    raise UpstreamFailed(
+                        502, "upstream-unreachable", f"{supplier.slug} answered with too much"
+                    )
+                return UpstreamResponse(
+                    status=response.status,
+                    headers={
+                        name: response.headers[name]
+                        for name in RESPONSE_HEADERS
+                        if name in response.headers
+                    },
+                    body=content,
+                )
+        except TimeoutError:
+            raise UpstreamFailed(
+                504, "upstream-timeout", f"{supplier.slug} did not answer in time"
+            ) from None
+        except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as error:
+            raise UpstreamFailed(
+                502, "upstream-unreachable", f"{supplier.slug} could not be reached: {type(error).__name__}"
+            ) from None

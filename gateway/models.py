@@ -1,0 +1,56 @@
+"""Database models: source keys and the transfer log. Queries live beside their users
+(``keys.py``, ``record.py``, ``api.py``); handlers never touch these directly."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ApiKey(Model):
+    """A key for one source system (a LAS) or for the FG. Only the SHA-256 of the key is kept."""
+
+    id = fields.IntField(primary_key=True)
+    client = fields.CharField(max_length=100)
+    role = fields.CharField(max_length=10)  # "source" or "fg"
+    schools = fields.JSONField(default=list)  # school codes a source key may act for
+    key_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)  # shown in listings to tell keys apart
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"
+
+
+class TransferRecord(Model):
+    """One attempt to send data to a supplier, written before anything is sent upstream.
+
+    It holds no pupil names or values: field paths, counts and a hash of the forwarded body.
+    """
+
+    seq = fields.BigIntField(primary_key=True)  # insertion order, for paging
+    id = fields.UUIDField(unique=True)  # the X-Transfer-Id the caller sees
+    started_at = fields.DatetimeField(db_index=True)
+    completed_at = fields.DatetimeField(null=True)
+    source_system = fields.CharField(max_length=100, null=True)
+    key_id = fields.IntField(null=True)
+    school = fields.CharField(max_length=6, null=True, db_index=True)
+    supplier = fields.CharField(max_length=63, null=True, db_index=True)
+    agreement_reference = fields.CharField(max_length=200, null=True)
+    agreement_version = fields.CharField(max_length=50, null=True)
+    method = fields.CharField(max_length=10)
+    path = fields.CharField(max_length=2048)
+    route = fields.CharField(max_length=300, null=True)
+    outcome = fields.CharField(max_length=20, db_index=True)
+    status = fields.IntField(null=True)  # what the caller got
+    upstream_status = fields.IntField(null=True)
+    problem = fields.CharField(max_length=50, null=True)  # problem type for refusals
+    records = fields.IntField(default=0)
+    fields_forwarded = fields.JSONField(default=list)
+    fields_stripped = fields.JSONField(default=dict)
+    body_sha256 = fields.CharField(max_length=64, null=True)
+    duration_ms = fields.FloatField(null=True)
+
+    class Meta:
+        table = "transfer"

@@ -1,0 +1,152 @@
+"""The proxy: one transfer, top to bottom.
+
+authenticate -> resolve agreement -> receive -> filter -> record -> forward -> record outcome.
+Each step either fills in the Transfer or raises a Refusal; a refusal is recorded and answered
+with a problem body. Nothing reaches the supplier unless every step before forward has passed
+and the log entry is durable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway import authenticate, forward, receive, resolve_agreement
+from gateway.filter import filtered
+from gateway.keys import KeyStore
+from gateway.payload_schema import PayloadSchema
+from gateway.problems import Blocked, LogUnavailable, Refusal, Rejected, refusal_response
+from gateway.record import TransferLog
+from gateway.resolve_agreement import AgreementRegister
+from gateway.schools import School
+from gateway.settings import Settings
+from gateway.suppliers import Supplier
+from gateway.transfer import FORWARDED, Transfer
+
+logger = logging.getLogger("gateway.proxy")
+
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass
+class Gateway:
+    """Everything a transfer needs, built once at start-up."""
+
+    settings: Settings
+    register: AgreementRegister
+    suppliers: dict[str, Supplier]
+    payload_schemas: dict[str, PayloadSchema]
+    keys: KeyStore
+    log: TransferLog
+    upstream: forward.Upstream
+
+    async def handle(self, request: Request) -> Response:
+        slug: str = request.path_params["supplier"]
+        raw_path = _subpath(request, slug)
+        transfer = Transfer(method=request.method, path="/" + raw_path, supplier=slug)
+        recorded = False
+        try:
+            # 1. authenticate
+            transfer.client = await authenticate.caller(request.headers, self.keys, "source")
+            supplier = self.suppliers.get(slug)
+            if supplier is None:
+                raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
+            transfer.school = authenticate.school(request.headers, transfer.client)
+            # 2. resolve agreement
+            today = datetime.now(self.settings.zone).date()
+            transfer.agreement = self.register.in_force(slug, transfer.school, today)
+            transfer.route = resolve_agreement.route(
+                transfer.agreement, request.method, unquote(transfer.path)
+            )
+            query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
+            url = forward.upstream_url(supplier, raw_path, query)
+            # 3. receive and filter
+            raw = await receive.body(
+                request.headers, request.stream(), self.settings.max_body_bytes
+            )
+            document = receive.document(request.headers, raw)
+            body: bytes | None = None
+            if document is not None:
+                _same_school(document, transfer.school)
+                schema = self.payload_schemas[transfer.route.payload]
+                transfer.filtered = filtered(document, transfer.route.policy, schema)
+                body = _encoder.encode(transfer.filtered.document)
+                transfer.body_sha256 = hashlib.sha256(body).hexdigest()
+            # 4. record: durable before anything leaves
+            await self.log.begin(transfer)
+            recorded = True
+            # 5. forward
+            answer = await self.upstream.send(
+                supplier, request.method, url, body, request.headers, str(transfer.id)
+            )
+        except LogUnavailable as refusal:
+            logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
+            return refusal_response(refusal, str(transfer.id))
+        except Refusal as refusal:
+            transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
+            await self._record_end(transfer, recorded)
+            return refusal_response(refusal, str(transfer.id))
+        # 6. record outcome
+        transfer.finish(FORWARDED, answer.status, upstream_status=answer.status)
+        await self._record_end(transfer, recorded)
+        headers = {**answer.headers, "X-Transfer-Id": str(transfer.id)}
+        return Response(answer.body, answer.status, headers)
+
+    async def _record_end(self, transfer: Transfer, recorded: bool) -> None:
+        try:
+            if recorded:
+                await self.log.complete(transfer)
+            else:
+                await self.log.refused(transfer)
+        except LogUnavailable as error:
+            # The entry stays pending (or missing for a refusal) and is marked unknown later;
+            # the caller still gets its answer, since nothing more is sent.
+            logger.error("transfer %s: outcome not recorded: %s", transfer.id, error.detail)
+
+
+def _subpath(request: Request, slug: str) -> str:
+    """The request path after ``/proxy/<slug>/``, still percent-encoded as it arrived."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    prefix = f"/proxy/{slug}".encode()
+    root = request.scope.get("root_path", "").encode()
+    if root and raw.startswith(root):
+        raw = raw[len(root) :]
+    rest = raw.split(b"?", 1)[0][len(prefix) :]
+    return rest.decode("latin-1").removeprefix("/")
+
+
+def _allowed_query(
+    request: Request, allowed: frozenset[str]
+) -> tuple[list[tuple[str, str]], int]:
+    """The query parameters the route allows, and how many others were stripped."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if not query:
+        return [], 0
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise Rejected(400, "bad-query", "the query string cannot be parsed") from None
+    kept = [(name, value) for name, value in pairs if name in allowed]
+    return kept, len(pairs) - len(kept)
+
+
+def _same_school(document: dict[str, Any], school: School) -> None:
+    named = document.get("school")
+    if named is None:
+        return
+    if not isinstance(named, dict):
+        raise Rejected(400, "malformed-body", "school must be an object")
+    brin = named.get("brin")
+    dependance = named.get("dependance")
+    if brin is not None and brin != school.brin:
+        raise Blocked(403, "school-mismatch", f"the payload names another school than {school}")
+    if school.dependance is not None and dependance is not None and dependance != school.dependance:
+        raise Blocked(403, "school-mismatch", f"the payload names another school than {school}")

@@ -1,0 +1,167 @@
+"""Step 4 (and 6), record: the transfer log entry, durable before anything is sent upstream.
+
+Writes are group-committed: entries queued while one transaction runs go into the next one
+together, so many concurrent transfers share one commit (and one fsync) without any of them
+being forwarded before its own entry is stored. A transfer whose entry cannot be written in
+``log_write_timeout`` seconds is refused with 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from gateway.models import TransferRecord
+from gateway.problems import LogUnavailable
+from gateway.transfer import PENDING, UNKNOWN, Transfer
+
+logger = logging.getLogger("gateway.record")
+
+_Write = tuple[str, dict[str, Any], "asyncio.Future[None]"]
+
+
+def entry(transfer: Transfer) -> dict[str, Any]:
+    """The log entry for ``transfer``: field paths, counts and hashes, never pupil values."""
+    filtered = transfer.filtered
+    return {
+        "id": transfer.id,
+        "started_at": transfer.started_at,
+        "completed_at": transfer.completed_at,
+        "source_system": transfer.client.name if transfer.client else None,
+        "key_id": transfer.client.key_id if transfer.client else None,
+        "school": str(transfer.school) if transfer.school else None,
+        "supplier": transfer.supplier,
+        "agreement_reference": transfer.agreement.reference if transfer.agreement else None,
+        "agreement_version": transfer.agreement.version if transfer.agreement else None,
+        "method": transfer.method,
+        "path": transfer.path[:2048],
+        "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
+        "outcome": transfer.outcome,
+        "status": transfer.status,
+        "upstream_status": transfer.upstream_status,
+        "problem": transfer.problem,
+        "records": filtered.records if filtered else 0,
+        "fields_forwarded": sorted(filtered.forwarded) if filtered else [],
+        "fields_stripped": _stripped(transfer),
+        "body_sha256": transfer.body_sha256,
+        "duration_ms": transfer.duration_ms,
+    }
+
+
+QUERY_STRIPPED = "?*"  # query parameters are counted, never named: a name can carry data
+
+
+def _stripped(transfer: Transfer) -> dict[str, int]:
+    stripped = dict(transfer.filtered.stripped) if transfer.filtered else {}
+    if transfer.query_stripped:
+        stripped[QUERY_STRIPPED] = transfer.query_stripped
+    return dict(sorted(stripped.items()))
+
+
+_OUTCOME_FIELDS = (
+    "completed_at",
+    "outcome",
+    "status",
+    "upstream_status",
+    "problem",
+    "duration_ms",
+)
+
+
+class TransferLog:
+    """The durable transfer log, written by one task in batches."""
+
+    def __init__(self, *, write_timeout: float, batch_size: int) -> None:
+        self._write_timeout = write_timeout
+        self._batch_size = batch_size
+        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="transfer-log")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._queue.put_nowait(None)
+            await self._task
+            self._task = None
+
+    async def begin(self, transfer: Transfer) -> None:
+        """Store the pending entry; raises LogUnavailable if it is not stored in time."""
+        await self._write("insert", entry(transfer))
+
+    async def complete(self, transfer: Transfer) -> None:
+        """Store the outcome of a transfer whose pending entry is stored."""
+        values = entry(transfer)
+        await self._write("update", {"id": values["id"], **{k: values[k] for k in _OUTCOME_FIELDS}})
+
+    async def refused(self, transfer: Transfer) -> None:
+        """Store a transfer that ended before anything could be sent."""
+        await self._write("insert", entry(transfer))
+
+    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+        if self._task is None or self._task.done():
+            raise LogUnavailable("the transfer log writer is not running")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((kind, values, future))
+        try:
+            await asyncio.wait_for(asyncio.shield(future), self._write_timeout)
+        except TimeoutError:
+            raise LogUnavailable(
+                f"the transfer log was not written within {self._write_timeout:g} s"
+            ) from None
+        except Exception as error:
+            raise LogUnavailable(f"the transfer log cannot be written: {error}") from None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Write]) -> None:
+        try:
+            async with in_transaction() as connection:
+                inserts = [TransferRecord(**v) for kind, v, _ in batch if kind == "insert"]
+                if inserts:
+                    await TransferRecord.bulk_create(inserts, using_db=connection)
+                for kind, values, _ in batch:
+                    if kind == "update":
+                        fields = {k: v for k, v in values.items() if k != "id"}
+                        await TransferRecord.filter(id=values["id"]).using_db(connection).update(
+                            **fields
+                        )
+        except Exception as error:
+            logger.exception("transfer log batch of %d failed", len(batch))
+            _settle(batch, lambda f: f.set_exception(error))
+            return
+        _settle(batch, lambda f: f.set_result(None))
+
+
+def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None]) -> None:
+    for _, _, future in batch:
+        if not future.done():
+            action(future)
+
+
+async def mark_abandoned(older_than: timedelta) -> int:
+    """Entries still pending after ``older_than`` belong to a gateway that stopped mid-transfer:
+    mark them ``unknown`` so the FG sees them (the data may or may not have left)."""
+    cutoff = datetime.now(UTC) - older_than
+    return await TransferRecord.filter(outcome=PENDING, started_at__lt=cutoff).update(
+        outcome=UNKNOWN
+    )

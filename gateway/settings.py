@@ -1,0 +1,81 @@
+"""Settings: built once from the environment at start-up and passed in; nothing else reads it.
+
+Every variable is optional; the defaults run the gateway on 127.0.0.1:8000 with embedded SQLite
+under ``var/`` and the contracts and config of the working directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def default_schemas_dir() -> Path:
+    """``gateway/schemas`` in an installed wheel, ``schemas/`` beside the package in a checkout."""
+    for candidate in (_PACKAGE / "schemas", _PACKAGE.parent / "schemas"):
+        if (candidate / "contract.schema.json").is_file():
+            return candidate
+    return _PACKAGE.parent / "schemas"
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the gateway cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://var/poortwachter.sqlite3"
+    contracts_dir: Path = Path("contracts")
+    config_dir: Path = Path("config")
+    schemas_dir: Path = field(default_factory=default_schemas_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timezone: str = "Europe/Amsterdam"  # the day on which an agreement is in force is a Dutch day
+    max_body_bytes: int = 128 * 1024 * 1024
+    log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
+    log_batch_size: int = 256
+    key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
+    upstream_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        defaults = cls()
+        try:
+            settings = cls(
+                database_url=environ.get("GATEWAY_DATABASE_URL", defaults.database_url),
+                contracts_dir=Path(environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir)),
+                config_dir=Path(environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir)),
+                schemas_dir=Path(environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir)),
+                host=environ.get("GATEWAY_HOST", defaults.host),
+                port=int(environ.get("GATEWAY_PORT", defaults.port)),
+                timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
+                max_body_bytes=int(environ.get("GATEWAY_MAX_BODY_BYTES", defaults.max_body_bytes)),
+                log_write_timeout=float(
+                    environ.get("GATEWAY_LOG_WRITE_TIMEOUT", defaults.log_write_timeout)
+                ),
+                key_cache_seconds=float(
+                    environ.get("GATEWAY_KEY_CACHE_SECONDS", defaults.key_cache_seconds)
+                ),
+                upstream_overrides={
+                    k: v for k, v in environ.items() if k.startswith("GATEWAY_UPSTREAM_")
+                },
+            )
+        except ValueError as error:
+            raise SettingsError(f"invalid setting: {error}") from error
+        settings.zone  # noqa: B018 - fail at start-up, not at the first request
+        return settings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (KeyError, ValueError) as error:
+            raise SettingsError(f"GATEWAY_TIMEZONE={self.timezone!r} is not a time zone") from error
+
+    @property
+    def suppliers_file(self) -> Path:
+        return self.config_dir / "suppliers.yaml"
