@@ -38,7 +38,7 @@ def pupil(rng: random.Random, number: int) -> dict[str, Any]:
     groepskey, groepsnaam, jaargroep = rng.choice(_GROUPS)
     tussenvoegsel, achternaam = rng.choice(_LAST)
     voornaam = rng.choice(_FIRST)
-    born = 2025 - jaargroep - 4
+    born = 2022 - jaargroep  # groep 1 at about four
     parent_last = rng.choice(_LAST)
     return {
         "leerlingkey": f"LL-{number:06d}",

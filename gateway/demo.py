@@ -1,0 +1,162 @@
+"""``poortwachter demo``: a sample supplier and a gateway on free loopback ports, a realistic
+sync pushed through, and what was forwarded and what was stripped, printed for a person.
+
+It uses the contracts and config of the working directory and a temporary database, so it
+shows exactly what the shipped agreements do without touching the real transfer log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import uvicorn
+from aiohttp import web
+
+from gateway import keys, samples
+from gateway.app import create_app
+from gateway.settings import Settings
+
+DEMO_SCHOOL = "99XX"
+
+
+class SampleSupplier:
+    """A stand-in for a supplier's API that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.received.append(await request.read())
+        return web.json_response({"accepted": True})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _fields(pupil: dict[str, Any]) -> int:
+    return sum(_fields(v) if isinstance(v, dict) else 1 for v in pupil.values())
+
+
+async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
+    out = out or sys.stdout
+
+    def say(line: str = "") -> None:
+        print(line, file=out)
+
+    supplier = SampleSupplier()
+    await supplier.start()
+    with tempfile.TemporaryDirectory(prefix="poortwachter-demo-") as scratch:
+        port = _free_port()
+        demo_settings = replace(
+            settings,
+            database_url=f"sqlite://{Path(scratch) / 'demo.sqlite3'}",
+            host="127.0.0.1",
+            port=port,
+        )
+        app = create_app(demo_settings, {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url})
+        schemas = app.state.gateway.payload_schemas
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        serving = asyncio.create_task(server.serve())
+        try:
+            while not server.started:
+                if serving.done():
+                    serving.result()
+                    return 1
+                await asyncio.sleep(0.02)
+            source_key, _ = await keys.create("parnassys-demo", "source", [DEMO_SCHOOL])
+            fg_key, _ = await keys.create("fg-demo", "fg")
+            gateway_url = f"http://127.0.0.1:{port}"
+            say("Poortwachter demo")
+            say(f"  sample supplier (stands in for Basispoort)  {supplier.url}")
+            say(f"  gateway                                     {gateway_url}/")
+            say(f"  contracts from {settings.contracts_dir}/, a temporary database")
+            say()
+            payload = samples.sync(pupils, brin=DEMO_SCHOOL)
+            body = json.dumps(payload).encode()
+            headers = {
+                "Authorization": f"Bearer {source_key}",
+                "X-School": DEMO_SCHOOL,
+                "Content-Type": "application/json",
+            }
+            async with aiohttp.ClientSession(gateway_url) as http:
+                say(
+                    f"1. The LAS pushes a sync for school {DEMO_SCHOOL}: {pupils} pupils with "
+                    f"{_fields(payload['leerlingen'][0])} fields each, {len(body):,} bytes"
+                )
+                async with http.post("/proxy/basispoort/sync", data=body, headers=headers) as r:
+                    status, transfer_id = r.status, r.headers.get("X-Transfer-Id")
+                say(f"   POST /proxy/basispoort/sync -> {status}, transfer {transfer_id}")
+                async with http.get(
+                    "/api/transfers", headers={"Authorization": f"Bearer {fg_key}"}
+                ) as r:
+                    [entry] = (await r.json())["items"]
+                say(
+                    f"   under agreement {entry['agreement_reference']} "
+                    f"v{entry['agreement_version']}; the supplier received "
+                    f"{len(supplier.received[-1]):,} bytes"
+                )
+                say()
+                say(f"   Forwarded ({len(entry['fields_forwarded'])} fields):")
+                for path in entry["fields_forwarded"]:
+                    say(f"     {path}")
+                say()
+                say(f"   Stripped ({len(entry['fields_stripped'])} fields):")
+                schema = schemas["las-sync"]
+                for path, count in entry["fields_stripped"].items():
+                    category = schema.special_category(path) if schema.knows(path) else None
+                    note = f"  special category: {category}" if category else ""
+                    say(f"     {path:<38} {count:>4}x{note}")
+                received = json.loads(supplier.received[-1])
+                say()
+                say("   The first pupil as the supplier received it:")
+                say("     " + json.dumps(received["leerlingen"][0], ensure_ascii=False))
+                say()
+                headers["X-School"] = "98YY"
+                async with http.post("/proxy/basispoort/sync", data=body, headers=headers) as r:
+                    refused = await r.json()
+                say(
+                    f"2. The same sync for school 98YY, which this key does not cover -> "
+                    f"{refused['status']} {refused['title']}"
+                )
+                say(f"   Nothing was sent; transfer {refused['transfer_id']} is on record.")
+                say()
+                say(f"The supplier received {len(supplier.received)} request(s) in all.")
+                say(
+                    "See every entry: GET /api/transfers with an FG key "
+                    "(poortwachter keys create --role fg --client NAME)."
+                )
+        finally:
+            server.should_exit = True
+            await serving
+            await supplier.stop()
+    return 0
