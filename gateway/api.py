@@ -60,7 +60,9 @@ def _moment(name: str, value: str, end_of_day: bool) -> datetime:
             return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise Rejected(400, "bad-filter", f"{name}={value!r} is not an ISO 8601 date or time") from None
+        raise Rejected(
+            400, "bad-filter", f"{name}={value!r} is not an ISO 8601 date or time"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

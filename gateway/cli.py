@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__, database, keys, loading
+from gateway.models import ApiKey
 from gateway.settings import Settings, SettingsError
 
 
@@ -31,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"poortwachter: {error}", file=sys.stderr)
         return 2
     except loading.InvalidConfiguration as error:
-        print(f"poortwachter: {len(error.problems)} problem(s) in contracts or config:", file=sys.stderr)
+        print(
+            f"poortwachter: {len(error.problems)} problem(s) in contracts or config:",
+            file=sys.stderr,
+        )
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
@@ -72,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
 
-    demo = commands.add_parser("demo", help="push a sample sync through a gateway to a sample supplier")
+    demo = commands.add_parser(
+        "demo", help="push a sample sync through a gateway to a sample supplier"
+    )
     demo.add_argument("--pupils", type=int, default=30)
     demo.set_defaults(run=_demo)
     return parser
@@ -88,7 +94,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.workers > 1:
         if settings.database_url.startswith("sqlite"):
-            print("poortwachter: several workers need PostgreSQL (GATEWAY_DATABASE_URL)", file=sys.stderr)
+            print(
+                "poortwachter: several workers need PostgreSQL (GATEWAY_DATABASE_URL)",
+                file=sys.stderr,
+            )
             return 2
         loading.load(settings, os.environ)  # fail here, not in every worker
         uvicorn.run(
@@ -146,7 +155,7 @@ def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
 def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         async with database.opened(settings.database_url):
-            records = await keys.ApiKey.all().order_by("id")
+            records = await ApiKey.all().order_by("id")
         for r in records:
             state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active"
             schools = ",".join(r.schools) or "-"

@@ -208,7 +208,8 @@ def _overlaps(agreements: list[Agreement]) -> list[Problem]:
                     "agreement",
                     None,
                     f"{second.label} and {first.label} ({first.source}) are both in force for "
-                    f"some school of {second.supplier!r} on the same days; end one with valid_until",
+                    f"some school of {second.supplier!r} on the same days; end one with "
+                    "valid_until",
                 )
             )
     return problems

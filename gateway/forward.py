@@ -124,5 +124,7 @@ class Upstream:
             ) from None
         except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as error:
             raise UpstreamFailed(
-                502, "upstream-unreachable", f"{supplier.slug} could not be reached: {type(error).__name__}"
+                502,
+                "upstream-unreachable",
+                f"{supplier.slug} could not be reached: {type(error).__name__}",
             ) from None

@@ -13,7 +13,7 @@ class ApiKey(Model):
     id = fields.IntField(primary_key=True)
     client = fields.CharField(max_length=100)
     role = fields.CharField(max_length=10)  # "source" or "fg"
-    schools = fields.JSONField(default=list)  # school codes a source key may act for
+    schools: fields.JSONField[list[str]] = fields.JSONField(default=list)  # school codes a source key may act for
     key_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)  # shown in listings to tell keys apart
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -47,8 +47,8 @@ class TransferRecord(Model):
     upstream_status = fields.IntField(null=True)
     problem = fields.CharField(max_length=50, null=True)  # problem type for refusals
     records = fields.IntField(default=0)
-    fields_forwarded = fields.JSONField(default=list)
-    fields_stripped = fields.JSONField(default=dict)
+    fields_forwarded: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    fields_stripped: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
 

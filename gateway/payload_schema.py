@@ -68,7 +68,7 @@ def _kind(node: Mapping[str, Any]) -> str:
     types = node.get("type")
     if isinstance(types, str):
         types = [types]
-    if types and "object" in types or "properties" in node:
+    if (types and "object" in types) or "properties" in node:
         return "object"
     if types and "array" in types:
         return "array"

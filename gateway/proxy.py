@@ -123,9 +123,7 @@ def _subpath(request: Request, slug: str) -> str:
     return rest.decode("latin-1").removeprefix("/")
 
 
-def _allowed_query(
-    request: Request, allowed: frozenset[str]
-) -> tuple[list[tuple[str, str]], int]:
+def _allowed_query(request: Request, allowed: frozenset[str]) -> tuple[list[tuple[str, str]], int]:
     """The query parameters the route allows, and how many others were stripped."""
     query = request.scope.get("query_string", b"").decode("latin-1")
     if not query:

@@ -47,9 +47,7 @@ def document(headers: Mapping[str, str], raw: bytes) -> dict[str, Any] | None:
         return None
     content_type = headers.get("content-type", "")
     if not _is_json(content_type):
-        raise Rejected(
-            415, "unsupported-media-type", f"Content-Type {content_type!r} is not JSON"
-        )
+        raise Rejected(415, "unsupported-media-type", f"Content-Type {content_type!r} is not JSON")
     try:
         parsed = _decoder.decode(raw)
     except msgspec.DecodeError as error:

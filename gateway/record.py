@@ -142,12 +142,15 @@ class TransferLog:
                 for kind, values, _ in batch:
                     if kind == "update":
                         fields = {k: v for k, v in values.items() if k != "id"}
-                        await TransferRecord.filter(id=values["id"]).using_db(connection).update(
-                            **fields
+                        await (
+                            TransferRecord.filter(id=values["id"])
+                            .using_db(connection)
+                            .update(**fields)
                         )
         except Exception as error:
             logger.exception("transfer log batch of %d failed", len(batch))
-            _settle(batch, lambda f: f.set_exception(error))
+            failure = error
+            _settle(batch, lambda f: f.set_exception(failure))
             return
         _settle(batch, lambda f: f.set_result(None))
 

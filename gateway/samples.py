@@ -9,11 +9,44 @@ from __future__ import annotations
 import random
 from typing import Any
 
-_FIRST = ["Sanne", "Daan", "Emma", "Luuk", "Julia", "Sem", "Tess", "Finn", "Lotte", "Bram",
-          "Noor", "Jesse", "Fleur", "Thijs", "Anouk", "Milan", "Roos", "Lars", "Evi", "Ruben"]
-_LAST = [("", "Berg"), ("van der", "Veen"), ("", "Bakker"), ("de", "Vries"), ("", "Smit"),
-         ("van", "Dijk"), ("", "Mulder"), ("de", "Boer"), ("", "Huizinga"), ("", "Kuipers"),
-         ("van", "Dam"), ("", "Hoekstra"), ("ter", "Horst"), ("", "Dijkstra")]
+_FIRST = [
+    "Sanne",
+    "Daan",
+    "Emma",
+    "Luuk",
+    "Julia",
+    "Sem",
+    "Tess",
+    "Finn",
+    "Lotte",
+    "Bram",
+    "Noor",
+    "Jesse",
+    "Fleur",
+    "Thijs",
+    "Anouk",
+    "Milan",
+    "Roos",
+    "Lars",
+    "Evi",
+    "Ruben",
+]
+_LAST = [
+    ("", "Berg"),
+    ("van der", "Veen"),
+    ("", "Bakker"),
+    ("de", "Vries"),
+    ("", "Smit"),
+    ("van", "Dijk"),
+    ("", "Mulder"),
+    ("de", "Boer"),
+    ("", "Huizinga"),
+    ("", "Kuipers"),
+    ("van", "Dam"),
+    ("", "Hoekstra"),
+    ("ter", "Horst"),
+    ("", "Dijkstra"),
+]
 _TOWNS = ["Veendam", "Wildervank", "Muntendam", "Meeden", "Zuidbroek", "Stadskanaal"]
 _STREETS = ["Kerkstraat", "Molenweg", "Schoolstraat", "Dorpsstraat", "Julianalaan", "Parklaan"]
 _GROUPS = [(f"G-{j}{c}", f"Groep {j}{c}", j) for j in range(1, 9) for c in "ab"]
@@ -43,7 +76,8 @@ def pupil(rng: random.Random, number: int) -> dict[str, Any]:
     return {
         "leerlingkey": f"LL-{number:06d}",
         "basispoort_id": f"BP-{number:06d}",
-        "eckid": "https://ketenid.nl/201703/" + "".join(rng.choice("0123456789abcdef") for _ in range(128)),
+        "eckid": "https://ketenid.nl/201703/"
+        + "".join(rng.choice("0123456789abcdef") for _ in range(128)),
         "voornaam": voornaam,
         "roepnaam": voornaam,
         "tussenvoegsel": tussenvoegsel,
@@ -58,10 +92,18 @@ def pupil(rng: random.Random, number: int) -> dict[str, Any]:
         "groepsnaam": groepsnaam,
         "jaargroep": jaargroep,
         "leerresultaten": [
-            {"toets": "Rekenen M", "datum": "2026-01-20", "score": rng.randint(10, 90),
-             "niveau": rng.choice("ABCDE")},
-            {"toets": "Spelling M", "datum": "2026-01-22", "score": rng.randint(10, 90),
-             "niveau": rng.choice("ABCDE")},
+            {
+                "toets": "Rekenen M",
+                "datum": "2026-01-20",
+                "score": rng.randint(10, 90),
+                "niveau": rng.choice("ABCDE"),
+            },
+            {
+                "toets": "Spelling M",
+                "datum": "2026-01-22",
+                "score": rng.randint(10, 90),
+                "niveau": rng.choice("ABCDE"),
+            },
         ],
         "absentie": [{"datum": "2026-10-01", "reden": rng.choice(["ziek", "tandarts", "verlof"])}],
         "foto_url": f"https://school.example.invalid/fotos/{number}.jpg",
@@ -69,11 +111,16 @@ def pupil(rng: random.Random, number: int) -> dict[str, Any]:
         "nationaliteit": "NL",
         "tweede_nationaliteit": rng.choice([None, None, "DE", "SY", "PL"]),
         "land_van_herkomst": rng.choice(["NL", "NL", "NL", "SY", "PL"]),
-        "zorgverzekering": {"maatschappij": rng.choice(["Menzis", "Zilveren Kruis", "CZ"]),
-                            "polisnummer": str(rng.randint(10000000, 99999999))},
+        "zorgverzekering": {
+            "maatschappij": rng.choice(["Menzis", "Zilveren Kruis", "CZ"]),
+            "polisnummer": str(rng.randint(10000000, 99999999)),
+        },
         "godsdienst": rng.choice(["geen", "protestants", "katholiek", "islamitisch"]),
-        "medisch": {"dyslexie": rng.random() < 0.1, "adhd": rng.random() < 0.05,
-                    "notitie": rng.choice(["", "", "allergie: pinda's", "bril"])},
+        "medisch": {
+            "dyslexie": rng.random() < 0.1,
+            "adhd": rng.random() < 0.05,
+            "notitie": rng.choice(["", "", "allergie: pinda's", "bril"]),
+        },
         "toestemmingen": {"foto_video": rng.random() < 0.8, "klassenlijst": rng.random() < 0.6},
         "notities": rng.choice(["", "gesprek met ouders gepland", "extra begeleiding lezen"]),
         "ouders": [
@@ -97,10 +144,15 @@ def pupil(rng: random.Random, number: int) -> dict[str, Any]:
 
 def sync(pupils: int, *, seed: int = 2026, brin: str = "99XX") -> dict[str, Any]:
     """A LAS sync of ``pupils`` pupils for school ``brin``."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - made-up people, not secrets
     return {
-        "school": {"brin": brin, "dependance": "00", "naam": "Obs Voorbeeld",
-                   "plaats": "Veendam", "basispoort_id": "BPS-0001"},
+        "school": {
+            "brin": brin,
+            "dependance": "00",
+            "naam": "Obs Voorbeeld",
+            "plaats": "Veendam",
+            "basispoort_id": "BPS-0001",
+        },
         "groepen": [{"groepskey": k, "naam": n, "jaargroep": j} for k, n, j in _GROUPS],
         "leerlingen": [pupil(rng, number) for number in range(1, pupils + 1)],
     }

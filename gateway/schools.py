@@ -27,7 +27,8 @@ class School:
         match = _SCHOOL.match(code.strip())
         if match is None:
             raise SchoolCodeError(
-                f"{code!r} is not a school code: BRIN (e.g. 99XX) with an optional dependance (99XX01)"
+                f"{code!r} is not a school code: BRIN (e.g. 99XX), "
+                "with an optional dependance (99XX01)"
             )
         return cls(match["brin"], match["dependance"])
 

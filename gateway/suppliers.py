@@ -42,7 +42,9 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
     except yamlfiles.YamlFileError as error:
         raise SupplierConfigError([error.problem]) from error
     schema = json.loads((schemas_dir / "suppliers.schema.json").read_text(encoding="utf-8"))
-    errors = sorted(Draft202012Validator(schema).iter_errors(document.data), key=lambda e: list(e.path))
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors(document.data), key=lambda e: list(e.path)
+    )
     if errors:
         raise SupplierConfigError([document.problem(list(e.path), e.message) for e in errors])
     suppliers = {}

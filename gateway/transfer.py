@@ -48,7 +48,11 @@ class Transfer:
     duration_ms: float | None = None
 
     def finish(
-        self, outcome: str, status: int, upstream_status: int | None = None, problem: str | None = None
+        self,
+        outcome: str,
+        status: int,
+        upstream_status: int | None = None,
+        problem: str | None = None,
     ) -> None:
         self.outcome = outcome
         self.status = status
