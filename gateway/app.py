@@ -24,7 +24,7 @@ from gateway.forward import Upstream
 from gateway.keys import KeyStore
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.proxy import Gateway
-from gateway.record import TransferLog
+from gateway.record import NoTransferLog, TransferLog
 from gateway.settings import Settings
 
 logger = logging.getLogger("gateway")
@@ -53,7 +53,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         suppliers=enforced.suppliers,
         payload_schemas=enforced.payload_schemas,
         keys=KeyStore(settings.key_cache_seconds),
-        log=TransferLog(
+        log=(NoTransferLog if settings.bench_without_log else TransferLog)(
             write_timeout=settings.log_write_timeout, batch_size=settings.log_batch_size
         ),
         upstream=Upstream(),
@@ -66,6 +66,10 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         sweeper = asyncio.create_task(_sweep_abandoned(60.0))
+        if settings.bench_without_log:
+            logger.warning(
+                "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
+            )
         logger.info(
             "Poortwachter enforcing %d agreement version(s) for %s",
             len(gateway.register.all()),

@@ -13,7 +13,9 @@ class ApiKey(Model):
     id = fields.IntField(primary_key=True)
     client = fields.CharField(max_length=100)
     role = fields.CharField(max_length=10)  # "source" or "fg"
-    schools: fields.JSONField[list[str]] = fields.JSONField(default=list)  # school codes a source key may act for
+    schools: fields.JSONField[list[str]] = fields.JSONField(
+        default=list
+    )  # school codes a source key may act for
     key_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)  # shown in listings to tell keys apart
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -168,3 +168,10 @@ async def mark_abandoned(older_than: timedelta) -> int:
     return await TransferRecord.filter(outcome=PENDING, started_at__lt=cutoff).update(
         outcome=UNKNOWN
     )
+
+
+class NoTransferLog(TransferLog):
+    """Records nothing. Only for ``make bench``, to measure what the real log costs."""
+
+    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+        return None

@@ -40,6 +40,8 @@ class Settings:
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
     upstream_overrides: Mapping[str, str] = field(default_factory=dict)
+    # Benchmark only: run without the transfer log to measure what it costs. Never in service.
+    bench_without_log: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -60,6 +62,7 @@ class Settings:
                 key_cache_seconds=float(
                     environ.get("GATEWAY_KEY_CACHE_SECONDS", defaults.key_cache_seconds)
                 ),
+                bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
                 upstream_overrides={
                     k: v for k, v in environ.items() if k.startswith("GATEWAY_UPSTREAM_")
                 },
