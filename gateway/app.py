@@ -22,6 +22,7 @@ from tortoise import connections
 from gateway import api, database, loading, record
 from gateway.forward import Upstream
 from gateway.keys import KeyStore
+from gateway.limits import ClientLimits
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.proxy import Gateway
 from gateway.record import NoTransferLog, TransferLog
@@ -57,6 +58,11 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             write_timeout=settings.log_write_timeout, batch_size=settings.log_batch_size
         ),
         upstream=Upstream(),
+        limits=ClientLimits(
+            rate=settings.rate_per_client,
+            burst=settings.burst_per_client,
+            concurrency=settings.concurrency_per_client,
+        ),
     )
 
     @contextlib.asynccontextmanager

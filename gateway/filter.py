@@ -17,6 +17,7 @@ from gateway.payload_schema import PayloadSchema
 from gateway.policy import FieldPolicy, Node
 
 _STRIPPED = object()
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,8 @@ def _value(
     value: Any, node: Node, schema: PayloadSchema, stripped: Counter[str], forwarded: set[str]
 ) -> Any:
     if node.kind == "scalar":
+        if isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+            return _STRIPPED  # beyond 64 bits: suppliers' parsers would each read it differently
         if value is None or isinstance(value, str | int | float | bool):
             forwarded.add(node.path)
             return value

@@ -93,6 +93,8 @@ class Upstream:
         )
         headers["User-Agent"] = "Poortwachter"
         headers["X-Transfer-Id"] = transfer_id
+        if supplier.credential is not None:
+            headers[supplier.credential[0]] = supplier.credential[1]
         if body is not None:
             headers["Content-Type"] = "application/json"
         timeout = aiohttp.ClientTimeout(
@@ -102,7 +104,13 @@ class Upstream:
         )
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                ssl=supplier.tls if supplier.tls is not None else True,
             ) as response:
                 content = await response.content.read(MAX_RESPONSE_BYTES + 1)
                 if len(content) > MAX_RESPONSE_BYTES:

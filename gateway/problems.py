@@ -4,7 +4,7 @@ Exception tree, one meaning each to the caller::
 
     Refusal                   nothing was sent upstream (except UpstreamFailed, see below)
     ├── Rejected              bad input: the request cannot be understood (400, 404, 413, 415)
-    ├── Blocked               not allowed: key, school, agreement, route (401, 403)
+    ├── Blocked               not allowed: key, school, agreement, route, limits (401, 403, 429)
     ├── UpstreamFailed        the supplier could not be reached or did not answer (502, 504)
     └── LogUnavailable        the transfer log cannot be written, so nothing is sent (503)
 
@@ -37,6 +37,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "log-unavailable": "The transfer log cannot be written, so nothing was sent.",
     "bad-filter": "A filter parameter of this API call has a value that cannot be used.",
     "not-found": "There is nothing at this address.",
+    "rate-limited": "This client sends more, or more at once, than it may; retry later.",
     "method-not-allowed": "This address does not take this method.",
 }
 
@@ -47,12 +48,15 @@ class Refusal(Exception):
     status: ClassVar[int]
     outcome: ClassVar[str]
 
-    def __init__(self, status: int, problem: str, detail: str) -> None:
+    def __init__(
+        self, status: int, problem: str, detail: str, *, retry_after: int | None = None
+    ) -> None:
         assert problem in PROBLEM_TYPES, problem
         super().__init__(detail)
         self.status_code = status
         self.problem = problem
         self.detail = detail
+        self.retry_after = retry_after
 
     @property
     def title(self) -> str:
@@ -79,7 +83,11 @@ class LogUnavailable(Refusal):
 
 
 def problem_response(
-    status: int, problem: str, detail: str, transfer_id: str | None = None
+    status: int,
+    problem: str,
+    detail: str,
+    transfer_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body: dict[str, object] = {
         "type": f"/problems/{problem}",
@@ -87,7 +95,7 @@ def problem_response(
         "status": status,
         "detail": detail,
     }
-    headers = {}
+    headers = dict(headers or {})
     if transfer_id is not None:
         body["transfer_id"] = transfer_id
         headers["X-Transfer-Id"] = transfer_id
@@ -95,4 +103,7 @@ def problem_response(
 
 
 def refusal_response(refusal: Refusal, transfer_id: str | None = None) -> Response:
-    return problem_response(refusal.status_code, refusal.problem, refusal.detail, transfer_id)
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
+    return problem_response(
+        refusal.status_code, refusal.problem, refusal.detail, transfer_id, headers
+    )

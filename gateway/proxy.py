@@ -22,6 +22,7 @@ from starlette.responses import Response
 from gateway import authenticate, forward, receive, resolve_agreement
 from gateway.filter import filtered
 from gateway.keys import KeyStore
+from gateway.limits import ClientLimits
 from gateway.payload_schema import PayloadSchema
 from gateway.problems import Blocked, LogUnavailable, Refusal, Rejected, refusal_response
 from gateway.record import TransferLog
@@ -47,62 +48,68 @@ class Gateway:
     keys: KeyStore
     log: TransferLog
     upstream: forward.Upstream
+    limits: ClientLimits
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
         raw_path = _subpath(request, slug)
         transfer = Transfer(method=request.method, path="/" + raw_path, supplier=slug)
-        recorded = False
         try:
             # 1. authenticate
             transfer.client = await authenticate.caller(request.headers, self.keys, "source")
-            supplier = self.suppliers.get(slug)
-            if supplier is None:
-                raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
-            transfer.school = authenticate.school(request.headers, transfer.client)
-            # 2. resolve agreement
-            today = datetime.now(self.settings.zone).date()
-            transfer.agreement = self.register.in_force(slug, transfer.school, today)
-            transfer.route = resolve_agreement.route(
-                transfer.agreement, request.method, unquote(transfer.path)
-            )
-            query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
-            url = forward.upstream_url(supplier, raw_path, query)
-            # 3. receive and filter
-            raw = await receive.body(
-                request.headers, request.stream(), self.settings.max_body_bytes
-            )
-            document = receive.document(request.headers, raw)
-            body: bytes | None = None
-            if document is not None:
-                _same_school(document, transfer.school)
-                schema = self.payload_schemas[transfer.route.payload]
-                transfer.filtered = filtered(document, transfer.route.policy, schema)
-                body = _encoder.encode(transfer.filtered.document)
-                transfer.body_sha256 = hashlib.sha256(body).hexdigest()
-            # 4. record: durable before anything leaves
-            await self.log.begin(transfer)
-            recorded = True
-            # 5. forward
-            answer = await self.upstream.send(
-                supplier, request.method, url, body, request.headers, str(transfer.id)
-            )
+            async with self.limits.admit(transfer.client.key_id):
+                answer = await self._transfer(request, transfer, slug, raw_path)
         except LogUnavailable as refusal:
             logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
             return refusal_response(refusal, str(transfer.id))
         except Refusal as refusal:
             transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
-            await self._record_end(transfer, recorded)
+            await self._record_end(transfer)
             return refusal_response(refusal, str(transfer.id))
         # 6. record outcome
         transfer.finish(FORWARDED, answer.status, upstream_status=answer.status)
-        await self._record_end(transfer, recorded)
+        await self._record_end(transfer)
         headers = {**answer.headers, "X-Transfer-Id": str(transfer.id)}
         return Response(answer.body, answer.status, headers)
 
-    async def _record_end(self, transfer: Transfer, recorded: bool) -> None:
+    async def _transfer(
+        self, request: Request, transfer: Transfer, slug: str, raw_path: str
+    ) -> forward.UpstreamResponse:
+        """Steps 1 to 5 for an authenticated client; raises a Refusal at the first that fails."""
+        assert transfer.client is not None
+        supplier = self.suppliers.get(slug)
+        if supplier is None:
+            raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
+        transfer.school = authenticate.school(request.headers, transfer.client)
+        # 2. resolve agreement
+        today = datetime.now(self.settings.zone).date()
+        transfer.agreement = self.register.in_force(slug, transfer.school, today)
+        transfer.route = resolve_agreement.route(
+            transfer.agreement, request.method, unquote(transfer.path)
+        )
+        query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
+        url = forward.upstream_url(supplier, raw_path, query)
+        # 3. receive and filter
+        raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
+        document = receive.document(request.headers, raw)
+        body: bytes | None = None
+        if document is not None:
+            _same_school(document, transfer.school)
+            schema = self.payload_schemas[transfer.route.payload]
+            transfer.filtered = filtered(document, transfer.route.policy, schema)
+            body = _encoder.encode(transfer.filtered.document)
+            transfer.body_sha256 = hashlib.sha256(body).hexdigest()
+        # 4. record: durable before anything leaves
+        await self.log.begin(transfer)
+        transfer.recorded = True
+        # 5. forward
+        return await self.upstream.send(
+            supplier, request.method, url, body, request.headers, str(transfer.id)
+        )
+
+    async def _record_end(self, transfer: Transfer) -> None:
         try:
-            if recorded:
+            if transfer.recorded:
                 await self.log.complete(transfer)
             else:
                 await self.log.refused(transfer)

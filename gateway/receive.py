@@ -1,11 +1,13 @@
 """Between resolve and filter: take the body in, within limits, as a JSON object or not at all.
 
 Anything the gateway cannot read exactly is refused: a body it cannot decode is never passed on
-as it came.
+as it came. Compressed bodies (gzip, deflate) are decompressed with the same size limit as plain
+ones, so a small bomb cannot become a large body; any other encoding is refused.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -15,30 +17,60 @@ from gateway.problems import Rejected
 
 _decoder = msgspec.json.Decoder()
 
+# zlib window bits per Content-Encoding: gzip framing, zlib framing ("deflate" as HTTP means it).
+_ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
 
 def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    """``application/json`` or ``application/*+json``, in any case, UTF-8 if a charset is named."""
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
 
 
+def _too_large(limit: int) -> Rejected:
+    return Rejected(413, "body-too-large", f"the body is over {limit} bytes")
+
+
 async def body(headers: Mapping[str, str], stream: AsyncIterator[bytes], limit: int) -> bytes:
-    """The whole body, refusing encodings and sizes the gateway does not take."""
+    """The whole body, decompressed, refusing encodings and sizes the gateway does not take."""
     encoding = headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
+    if encoding not in ("", "identity") and encoding not in _ENCODINGS:
         raise Rejected(415, "unsupported-media-type", f"Content-Encoding {encoding!r} is refused")
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Rejected(413, "body-too-large", f"the body is over {limit} bytes")
+        raise _too_large(limit)
     chunks = []
     size = 0
     async for chunk in stream:
         size += len(chunk)
         if size > limit:
-            raise Rejected(413, "body-too-large", f"the body is over {limit} bytes")
+            raise _too_large(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = b"".join(chunks)
+    if encoding in _ENCODINGS and raw:
+        return _decompressed(raw, _ENCODINGS[encoding], encoding, limit)
+    return raw
+
+
+def _decompressed(raw: bytes, wbits: int, encoding: str, limit: int) -> bytes:
+    decompressor = zlib.decompressobj(wbits)
+    try:
+        out = decompressor.decompress(raw, limit + 1)
+    except zlib.error:
+        raise Rejected(400, "malformed-body", f"the body is not valid {encoding}") from None
+    if len(out) > limit or decompressor.unconsumed_tail:
+        raise Rejected(413, "body-too-large", f"the body decompresses to over {limit} bytes")
+    if not decompressor.eof or decompressor.unused_data:
+        raise Rejected(
+            400, "malformed-body", f"the {encoding} body is truncated or has trailing data"
+        )
+    return out
 
 
 def document(headers: Mapping[str, str], raw: bytes) -> dict[str, Any] | None:
@@ -50,8 +82,10 @@ def document(headers: Mapping[str, str], raw: bytes) -> dict[str, Any] | None:
         raise Rejected(415, "unsupported-media-type", f"Content-Type {content_type!r} is not JSON")
     try:
         parsed = _decoder.decode(raw)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise Rejected(400, "malformed-body", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise Rejected(400, "malformed-body", "the body is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise Rejected(400, "malformed-body", "the body must be a JSON object")
     return parsed

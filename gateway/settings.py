@@ -39,6 +39,9 @@ class Settings:
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
+    rate_per_client: float = 200.0  # requests a second per key, sustained (0: no limit)
+    burst_per_client: int = 400  # requests above the rate a key may send at once
+    concurrency_per_client: int = 32  # transfers of one key in flight at once (0: no limit)
     upstream_overrides: Mapping[str, str] = field(default_factory=dict)
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
@@ -63,6 +66,15 @@ class Settings:
                     environ.get("GATEWAY_KEY_CACHE_SECONDS", defaults.key_cache_seconds)
                 ),
                 bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
+                rate_per_client=float(
+                    environ.get("GATEWAY_RATE_PER_CLIENT", defaults.rate_per_client)
+                ),
+                burst_per_client=int(
+                    environ.get("GATEWAY_BURST_PER_CLIENT", defaults.burst_per_client)
+                ),
+                concurrency_per_client=int(
+                    environ.get("GATEWAY_CONCURRENCY_PER_CLIENT", defaults.concurrency_per_client)
+                ),
                 upstream_overrides={
                     k: v for k, v in environ.items() if k.startswith("GATEWAY_UPSTREAM_")
                 },

@@ -40,6 +40,7 @@ class Transfer:
     filtered: Filtered | None = None
     body_sha256: str | None = None
     query_stripped: int = 0  # query parameters the route does not allow
+    recorded: bool = False  # the pending entry is durable
     outcome: str = PENDING
     status: int | None = None
     upstream_status: int | None = None

@@ -159,7 +159,8 @@ REFUSALS = [
     ("malformed JSON", {"body": b'{"leerlingen": [}'}, 400, "malformed-body", "rejected"),
     ("top-level array", {"body": b"[1, 2]"}, 400, "malformed-body", "rejected"),
     ("not JSON", {"content_type": "text/plain"}, 415, "unsupported-media-type", "rejected"),
-    ("compressed", {"encoding": "gzip"}, 415, "unsupported-media-type", "rejected"),
+    ("unknown encoding", {"encoding": "br"}, 415, "unsupported-media-type", "rejected"),
+    ("gzip that is not", {"encoding": "gzip"}, 400, "malformed-body", "rejected"),
     ("too large", {"body": b'{"x": "' + b"a" * 20000 + b'"}'}, 413, "body-too-large", "rejected"),
 ]  # fmt: skip
 
