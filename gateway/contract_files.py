@@ -140,14 +140,15 @@ def _route(
     problems: list[Problem] = []
     schema = payload_schemas[raw.get("payload", "las-sync")]
     fields: list[str] = raw["fields"]
+    unfit = set()
     for index, path in enumerate(fields):
-        if not schema.knows(path.removesuffix("[]")):
-            problems.append(
-                document.problem(
-                    [*where, "fields", index],
-                    f"{path!r} is not a field of the {schema.name} payload",
-                )
-            )
+        try:
+            mismatch = schema.mismatch(path)
+        except fieldpaths.FieldPathError as error:
+            mismatch = str(error)
+        if mismatch is not None:
+            unfit.add(path)
+            problems.append(document.problem([*where, "fields", index], mismatch))
     justified: dict[str, str] = {}
     for index, entry in enumerate(raw.get("special_categories", [])):
         if entry["field"] not in fields:
@@ -160,7 +161,7 @@ def _route(
         justified[entry["field"]] = entry["legal_basis"]
     special: list[SpecialCategory] = []
     for index, path in enumerate(fields):
-        if not schema.knows(path.removesuffix("[]")):
+        if path in unfit:
             continue
         category = schema.special_category(path)
         if category is None:

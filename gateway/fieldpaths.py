@@ -26,7 +26,7 @@ def parse(path: str) -> tuple[Step, ...]:
     """``"leerlingen[].voornaam"`` -> ``(Step("leerlingen", True), Step("voornaam", False))``."""
     steps = []
     for segment in path.split("."):
-        match = _SEGMENT.match(segment)
+        match = _SEGMENT.fullmatch(segment)
         if match is None:
             raise FieldPathError(f"{path!r}: {segment!r} is not a field name (a-z, 0-9, _)")
         steps.append(Step(match.group(1), match.group(2) is not None))

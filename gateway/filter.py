@@ -53,8 +53,7 @@ def _object(
     for key, item in value.items():
         child = node.keys.get(key)
         if child is None:
-            path = fieldpaths.child(node.path, key)
-            stripped[path if schema.knows(path) else fieldpaths.unknown(node.path)] += 1
+            stripped[_stripped_name(node.path, key, schema)] += 1
             continue
         result = _value(item, child, schema, stripped, forwarded)
         if result is _STRIPPED:
@@ -62,6 +61,14 @@ def _object(
         else:
             kept[key] = result
     return kept
+
+
+def _stripped_name(parent: str, key: str, schema: PayloadSchema) -> str:
+    """The log's name for a stripped key: its path if the schema knows that key, else ``.*``."""
+    path = fieldpaths.child(parent, key)
+    if schema.knows(path) and "." not in key and "[" not in key:
+        return path
+    return fieldpaths.unknown(parent)
 
 
 def _value(

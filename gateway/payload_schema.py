@@ -46,6 +46,23 @@ class PayloadSchema:
     def knows(self, path: str) -> bool:
         return path in self.fields
 
+    def mismatch(self, path: str) -> str | None:
+        """Why ``path`` (contract notation) does not fit this schema, or None if it does."""
+        steps = fieldpaths.parse(path)
+        prefix = ""
+        for index, step in enumerate(steps):
+            prefix = fieldpaths.child(prefix, step.key)
+            known = self.fields.get(prefix)
+            if known is None:
+                return f"{path!r} is not a field of the {self.name} payload"
+            last = index == len(steps) - 1
+            wanted = "array" if step.array else ("scalar" if last else "object")
+            if known.kind != wanted:
+                return f"{path!r}: {prefix!r} is {_a(known.kind)} in the {self.name} payload"
+            if step.array:
+                prefix = fieldpaths.items(prefix)
+        return None
+
 
 def load(schemas_dir: Path, name: str) -> PayloadSchema:
     document = json.loads((schemas_dir / PAYLOAD_FORMATS[name]).read_text(encoding="utf-8"))
@@ -91,3 +108,7 @@ def _walk(
             item = _resolve(root, sub["items"])
             if _kind(item) == "object":
                 yield from _walk(root, item, fieldpaths.items(key_path), category)
+
+
+def _a(kind: str) -> str:
+    return {"scalar": "a value", "object": "an object", "array": "an array"}[kind]

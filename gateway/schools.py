@@ -24,7 +24,7 @@ class School:
 
     @classmethod
     def parse(cls, code: str) -> School:
-        match = _SCHOOL.match(code.strip())
+        match = _SCHOOL.fullmatch(code.strip())
         if match is None:
             raise SchoolCodeError(
                 f"{code!r} is not a school code: BRIN (e.g. 99XX), "

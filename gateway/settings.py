@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -39,49 +40,57 @@ class Settings:
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
+    heartbeat_seconds: float = 5.0  # a stopped gateway's pending entries go unknown after 3
     rate_per_client: float = 200.0  # requests a second per key, sustained (0: no limit)
     burst_per_client: int = 400  # requests above the rate a key may send at once
     concurrency_per_client: int = 32  # transfers of one key in flight at once (0: no limit)
-    upstream_overrides: Mapping[str, str] = field(default_factory=dict)
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         defaults = cls()
-        try:
-            settings = cls(
-                database_url=environ.get("GATEWAY_DATABASE_URL", defaults.database_url),
-                contracts_dir=Path(environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir)),
-                config_dir=Path(environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir)),
-                schemas_dir=Path(environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir)),
-                host=environ.get("GATEWAY_HOST", defaults.host),
-                port=int(environ.get("GATEWAY_PORT", defaults.port)),
-                timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
-                max_body_bytes=int(environ.get("GATEWAY_MAX_BODY_BYTES", defaults.max_body_bytes)),
-                log_write_timeout=float(
-                    environ.get("GATEWAY_LOG_WRITE_TIMEOUT", defaults.log_write_timeout)
-                ),
-                key_cache_seconds=float(
-                    environ.get("GATEWAY_KEY_CACHE_SECONDS", defaults.key_cache_seconds)
-                ),
-                bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
-                rate_per_client=float(
-                    environ.get("GATEWAY_RATE_PER_CLIENT", defaults.rate_per_client)
-                ),
-                burst_per_client=int(
-                    environ.get("GATEWAY_BURST_PER_CLIENT", defaults.burst_per_client)
-                ),
-                concurrency_per_client=int(
-                    environ.get("GATEWAY_CONCURRENCY_PER_CLIENT", defaults.concurrency_per_client)
-                ),
-                upstream_overrides={
-                    k: v for k, v in environ.items() if k.startswith("GATEWAY_UPSTREAM_")
-                },
-            )
-        except ValueError as error:
-            raise SettingsError(f"invalid setting: {error}") from error
+
+        def number(name: str, default: float, kind: type[int] | type[float] = float) -> Any:
+            value = environ.get(f"GATEWAY_{name.upper()}")
+            if value is None:
+                return default
+            try:
+                return kind(value)
+            except ValueError:
+                raise SettingsError(
+                    f"GATEWAY_{name.upper()}={value!r} is not a {kind.__name__}"
+                ) from None
+
+        settings = cls(
+            database_url=environ.get("GATEWAY_DATABASE_URL", defaults.database_url),
+            contracts_dir=Path(environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir)),
+            config_dir=Path(environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir)),
+            schemas_dir=Path(environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir)),
+            host=environ.get("GATEWAY_HOST", defaults.host),
+            port=number("port", defaults.port, int),
+            timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
+            max_body_bytes=number("max_body_bytes", defaults.max_body_bytes, int),
+            log_write_timeout=number("log_write_timeout", defaults.log_write_timeout),
+            key_cache_seconds=number("key_cache_seconds", defaults.key_cache_seconds),
+            heartbeat_seconds=number("heartbeat_seconds", defaults.heartbeat_seconds),
+            rate_per_client=number("rate_per_client", defaults.rate_per_client),
+            burst_per_client=number("burst_per_client", defaults.burst_per_client, int),
+            concurrency_per_client=number(
+                "concurrency_per_client", defaults.concurrency_per_client, int
+            ),
+            bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
+        )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
+        if not 0 <= settings.port <= 65535:
+            raise SettingsError(f"GATEWAY_PORT={settings.port} is not a port (0 to 65535)")
+        for name in ("max_body_bytes", "log_write_timeout", "key_cache_seconds",
+                     "heartbeat_seconds", "rate_per_client", "burst_per_client",
+                     "concurrency_per_client"):  # fmt: skip
+            if getattr(settings, name) < 0:
+                raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
+        if settings.heartbeat_seconds == 0 or settings.max_body_bytes == 0:
+            raise SettingsError("GATEWAY_HEARTBEAT_SECONDS and GATEWAY_MAX_BODY_BYTES must be > 0")
         return settings
 
     @property
