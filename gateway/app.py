@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
-from datetime import timedelta
 from importlib import resources
 
 import msgspec
@@ -19,8 +17,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
-from gateway import api, database, loading, record
+from gateway import api, database, loading
 from gateway.forward import Upstream
+from gateway.instances import Instance
 from gateway.keys import KeyStore
 from gateway.limits import ClientLimits
 from gateway.problems import PROBLEM_TYPES, problem_response
@@ -31,18 +30,6 @@ from gateway.settings import Settings
 logger = logging.getLogger("gateway")
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-ABANDONED_AFTER = timedelta(minutes=10)  # longer than any transfer can take
-
-
-async def _sweep_abandoned(every: float) -> None:
-    while True:
-        try:
-            marked = await record.mark_abandoned(ABANDONED_AFTER)
-            if marked:
-                logger.warning("marked %d abandoned transfers as unknown", marked)
-        except Exception:
-            logger.exception("could not sweep abandoned transfers")
-        await asyncio.sleep(every)
 
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
@@ -63,6 +50,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             burst=settings.burst_per_client,
             concurrency=settings.concurrency_per_client,
         ),
+        instance=Instance(settings.heartbeat_seconds),
     )
 
     @contextlib.asynccontextmanager
@@ -71,7 +59,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await database.connect(settings.database_url)
         await gateway.log.start()
         await gateway.upstream.start()
-        sweeper = asyncio.create_task(_sweep_abandoned(60.0))
+        await gateway.instance.start()
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -84,7 +72,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         try:
             yield
         finally:
-            sweeper.cancel()
+            await gateway.instance.stop()
             await gateway.upstream.stop()
             await gateway.log.stop()
             await database.close()
@@ -99,7 +87,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Route("/problems/{problem}", problem_type, methods=["GET"]),
         ],
         lifespan=lifespan,
-        exception_handlers={404: not_found, 405: not_allowed},
+        exception_handlers={404: not_found, 405: not_allowed, Exception: internal_error},
     )
     app.state.gateway = gateway
     return app
@@ -142,3 +130,8 @@ async def not_allowed(request: Request, exc: Exception) -> Response:
 def from_environment() -> Starlette:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
     return create_app(Settings.from_env(os.environ))
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "internal-error", "the gateway failed")

@@ -1,5 +1,9 @@
-"""Database models: source keys and the transfer log. Queries live beside their users
-(``keys.py``, ``record.py``, ``api.py``); handlers never touch these directly."""
+"""Database models: source keys, the transfer log, gateway instances.
+
+Queries live beside their users (``keys.py``, ``record.py``, ``instances.py``, ``api.py``);
+handlers never touch these directly. No semicolons in model docstrings: tortoise writes them
+into the schema as table comments, and its SQLite schema script splits statements on ``;``.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ class ApiKey(Model):
     )  # school codes a source key may act for
     key_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)  # shown in listings to tell keys apart
+    # SHA-256 of the client certificate this key must arrive with (mutual TLS), if bound.
+    certificate_sha256 = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)
 
@@ -53,6 +59,20 @@ class TransferRecord(Model):
     fields_stripped: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
+    instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it
 
     class Meta:
         table = "transfer"
+
+
+class GatewayInstance(Model):
+    """A running gateway process, whose heartbeat says it can still complete its pending entries."""
+
+    id = fields.UUIDField(primary_key=True)
+    host = fields.CharField(max_length=255)
+    pid = fields.IntField()
+    started_at = fields.DatetimeField()
+    heartbeat_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "gateway_instance"

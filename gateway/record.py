@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from gateway.models import TransferRecord
 from gateway.problems import LogUnavailable
-from gateway.transfer import PENDING, UNKNOWN, Transfer
+from gateway.transfer import Transfer
 
 logger = logging.getLogger("gateway.record")
 
@@ -50,6 +49,7 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "fields_stripped": _stripped(transfer),
         "body_sha256": transfer.body_sha256,
         "duration_ms": transfer.duration_ms,
+        "instance": transfer.instance,
     }
 
 
@@ -159,15 +159,6 @@ def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None])
     for _, _, future in batch:
         if not future.done():
             action(future)
-
-
-async def mark_abandoned(older_than: timedelta) -> int:
-    """Entries still pending after ``older_than`` belong to a gateway that stopped mid-transfer:
-    mark them ``unknown`` so the FG sees them (the data may or may not have left)."""
-    cutoff = datetime.now(UTC) - older_than
-    return await TransferRecord.filter(outcome=PENDING, started_at__lt=cutoff).update(
-        outcome=UNKNOWN
-    )
 
 
 class NoTransferLog(TransferLog):

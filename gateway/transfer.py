@@ -41,6 +41,7 @@ class Transfer:
     body_sha256: str | None = None
     query_stripped: int = 0  # query parameters the route does not allow
     recorded: bool = False  # the pending entry is durable
+    instance: uuid.UUID | None = None  # the gateway process carrying it
     outcome: str = PENDING
     status: int | None = None
     upstream_status: int | None = None

@@ -94,7 +94,7 @@ async def upstream() -> AsyncIterator[Upstream]:
     server = Upstream()
     app = web.Application(client_max_size=512 * 1024 * 1024)
     app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -123,7 +123,9 @@ class RunningGateway:
             headers["X-School"] = school
         return headers
 
-    async def push(self, payload: Any, path: str = "/proxy/basispoort/sync", **kw: Any) -> httpx.Response:
+    async def push(
+        self, payload: Any, path: str = "/proxy/basispoort/sync", **kw: Any
+    ) -> httpx.Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = kw.pop("headers", None) or self.headers()
         return await self.client.post(path, content=body, headers=headers, **kw)
