@@ -6,6 +6,7 @@ the FG pages do not shift what comes next.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -17,6 +18,7 @@ from gateway import authenticate
 from gateway.keys import KeyStore
 from gateway.models import TransferRecord
 from gateway.problems import Refusal, Rejected, refusal_response
+from gateway.tls import client_certificate
 from gateway.transfer import OUTCOMES
 
 MAX_LIMIT = 500
@@ -53,9 +55,12 @@ def item(record: TransferRecord) -> dict[str, Any]:
     }
 
 
+_DAY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
+
+
 def _moment(name: str, value: str, end_of_day: bool) -> datetime:
     try:
-        if len(value) == 10:
+        if _DAY.match(value):
             day = date.fromisoformat(value)
             return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -63,11 +68,12 @@ def _moment(name: str, value: str, end_of_day: bool) -> datetime:
         raise Rejected(
             400, "bad-filter", f"{name}={value!r} is not an ISO 8601 date or time"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # Stored times are UTC; compare in UTC whatever offset the FG wrote.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _int(name: str, value: str, low: int, high: int) -> int:
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise Rejected(400, "bad-filter", f"{name} must be a whole number from {low} to {high}")
     return int(value)
 
@@ -75,11 +81,14 @@ def _int(name: str, value: str, low: int, high: int) -> int:
 async def transfers(request: Request) -> Response:
     keys: KeyStore = request.app.state.gateway.keys
     try:
-        await authenticate.caller(request.headers, keys, "fg")
+        await authenticate.caller(request.headers, client_certificate(request.scope), keys, "fg")
         params = request.query_params
         unknown = set(params) - {"supplier", "school", "outcome", "from", "to", "limit", "before"}
         if unknown:
             raise Rejected(400, "bad-filter", f"unknown parameter {sorted(unknown)[0]!r}")
+        repeated = sorted({k for k in params if len(params.getlist(k)) > 1})
+        if repeated:
+            raise Rejected(400, "bad-filter", f"parameter {repeated[0]!r} is given twice")
         query = TransferRecord.all()
         if "supplier" in params:
             query = query.filter(supplier=params["supplier"])

@@ -9,28 +9,41 @@ from gateway.problems import Blocked, Rejected
 from gateway.schools import School, SchoolCodeError
 
 
-async def caller(headers: Mapping[str, str], keys: KeyStore, role: str) -> Client:
-    """The client behind ``Authorization: Bearer <key>``; 401 without one, 403 for another role."""
+async def caller(
+    headers: Mapping[str, str], certificate: str | None, keys: KeyStore, role: str
+) -> Client:
+    """The client behind ``Authorization: Bearer <key>``; 401 without one, 403 for another role.
+
+    ``certificate`` is the SHA-256 of the connection's client certificate, if it showed one; a
+    key bound to a certificate is refused without exactly that one.
+    """
     scheme, _, key = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Blocked(401, "unauthenticated", "send Authorization: Bearer <key>")
     client = await keys.find(key.strip())
     if client is None:
         raise Blocked(401, "unauthenticated", "the key is unknown or revoked")
+    if client.certificate_sha256 is not None and certificate != client.certificate_sha256:
+        raise Blocked(
+            401, "unauthenticated", "this key is bound to a client certificate; connect with it"
+        )
     if client.role != role:
         raise Blocked(403, "forbidden", f"a {client.role} key cannot be used here")
     return client
 
 
-def school(headers: Mapping[str, str], client: Client) -> School:
-    """The school named by ``X-School``, if the client may act for it."""
+def school(headers: Mapping[str, str]) -> School:
+    """The school named by ``X-School``."""
     code = headers.get("x-school")
     if not code:
         raise Rejected(400, "missing-school", "name the school with X-School: <BRIN>")
     try:
-        named = School.parse(code)
+        return School.parse(code)
     except SchoolCodeError as error:
         raise Rejected(400, "missing-school", str(error)) from None
-    if not client.schools.covers(named):
-        raise Blocked(403, "school-not-allowed", f"{client.name} may not send data for {named}")
-    return named
+
+
+def may_send_for(client: Client, school: School) -> None:
+    """Blocked unless the client's key covers ``school``."""
+    if not client.schools.covers(school):
+        raise Blocked(403, "school-not-allowed", f"{client.name} may not send data for {school}")

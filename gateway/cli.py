@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (GATEWAY_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (GATEWAY_PORT, 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    serve.add_argument("--ssl-certfile", help="serve TLS directly with this certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    serve.add_argument(
+        "--ssl-ca-certs", help="CA that signs source systems' client certificates (PEM)"
+    )
+    serve.add_argument(
+        "--client-cert",
+        choices=["none", "optional", "required"],
+        default="none",
+        help="ask for client certificates (mutual TLS; needs --ssl-ca-certs)",
+    )
     serve.set_defaults(run=_serve)
 
     check = commands.add_parser("check", help="validate contracts/ and config/, list every problem")
@@ -69,6 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--client", required=True, help="source system or person, e.g. parnassys")
     create.add_argument("--role", choices=keys.ROLES, default="source")
     create.add_argument("--schools", default="", help="comma-separated BRIN codes: 99XX,98YY")
+    create.add_argument(
+        "--certificate",
+        help="PEM client certificate the key must come with (mutual TLS, serve --ssl-ca-certs)",
+    )
     create.set_defaults(run=_keys_create)
     listing = key_commands.add_parser("list", help="list keys (never the keys themselves)")
     listing.set_defaults(run=_keys_list)
@@ -85,34 +100,45 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import ssl
+
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.tls import TLSHttpToolsProtocol
 
     host = args.host or settings.host
     port = args.port or settings.port
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise ValueError("--ssl-certfile and --ssl-keyfile go together")
+    if args.client_cert != "none" and not (args.ssl_certfile and args.ssl_ca_certs):
+        raise ValueError("--client-cert needs --ssl-certfile, --ssl-keyfile and --ssl-ca-certs")
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        raise ValueError("several workers need PostgreSQL (GATEWAY_DATABASE_URL)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if args.workers > 1:
-        if settings.database_url.startswith("sqlite"):
-            print(
-                "poortwachter: several workers need PostgreSQL (GATEWAY_DATABASE_URL)",
-                file=sys.stderr,
-            )
-            return 2
-        loading.load(settings, os.environ)  # fail here, not in every worker
-        uvicorn.run(
-            "gateway.app:from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=args.workers,
-            loop="uvloop",
-            http="httptools",
-            access_log=False,
-        )
-        return 0
-    app = create_app(settings)
-    uvicorn.run(app, host=host, port=port, loop="uvloop", http="httptools", access_log=False)
+    loading.load(settings, os.environ)  # refuse to start on any problem, before binding
+    tls: dict[str, object] = {}
+    if args.ssl_certfile:
+        tls = {
+            "ssl_certfile": args.ssl_certfile,
+            "ssl_keyfile": args.ssl_keyfile,
+            "ssl_ca_certs": args.ssl_ca_certs,
+            "ssl_cert_reqs": {
+                "none": ssl.CERT_NONE,
+                "optional": ssl.CERT_OPTIONAL,
+                "required": ssl.CERT_REQUIRED,
+            }[args.client_cert],
+        }
+    uvicorn.run(
+        "gateway.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        loop="uvloop",
+        http=TLSHttpToolsProtocol,
+        access_log=False,
+        **tls,  # type: ignore[arg-type]
+    )
     return 0
 
 
@@ -136,10 +162,17 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
     schools = [s.strip() for s in args.schools.split(",") if s.strip()]
+    certificate = None
+    if args.certificate:
+        from pathlib import Path
+
+        from gateway.tls import pem_fingerprint
+
+        certificate = pem_fingerprint(Path(args.certificate).read_bytes())
 
     async def work() -> int:
         async with database.opened(settings.database_url):
-            key, record = await keys.create(args.client, args.role, schools)
+            key, record = await keys.create(args.client, args.role, schools, certificate)
         print(key)
         scope = ", ".join(record.schools) if record.schools else "FG review"
         print(

@@ -23,14 +23,23 @@ class Client:
     name: str
     role: str
     schools: SchoolScope
+    certificate_sha256: str | None = None  # the client certificate the key must come with
 
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-async def create(client: str, role: str, schools: Iterable[str] = ()) -> tuple[str, ApiKey]:
-    """A new key for ``client``: returns the key itself (shown once) and its stored record."""
+async def create(
+    client: str,
+    role: str,
+    schools: Iterable[str] = (),
+    certificate_sha256: str | None = None,
+) -> tuple[str, ApiKey]:
+    """A new key for ``client``: returns the key itself (shown once) and its stored record.
+
+    With ``certificate_sha256`` the key works only over TLS with that client certificate.
+    """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     codes = sorted({str(s) for s in SchoolScope.of(list(schools)).codes})
@@ -40,7 +49,12 @@ async def create(client: str, role: str, schools: Iterable[str] = ()) -> tuple[s
         raise ValueError("an FG key is not tied to schools")
     key = "pw_" + secrets.token_urlsafe(32)
     record = await ApiKey.create(
-        client=client, role=role, schools=codes, key_hash=digest(key), prefix=key[:10]
+        client=client,
+        role=role,
+        schools=codes,
+        key_hash=digest(key),
+        prefix=key[:10],
+        certificate_sha256=certificate_sha256,
     )
     return key, record
 
@@ -67,7 +81,13 @@ class KeyStore:
         if record is None:
             self._cache.pop(hashed, None)
             return None
-        client = Client(record.id, record.client, record.role, SchoolScope.of(record.schools))
+        client = Client(
+            record.id,
+            record.client,
+            record.role,
+            SchoolScope.of(record.schools),
+            record.certificate_sha256,
+        )
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[hashed] = (now, client)

@@ -21,16 +21,25 @@ from starlette.responses import Response
 
 from gateway import authenticate, forward, receive, resolve_agreement
 from gateway.filter import filtered
+from gateway.instances import Instance
 from gateway.keys import KeyStore
 from gateway.limits import ClientLimits
 from gateway.payload_schema import PayloadSchema
-from gateway.problems import Blocked, LogUnavailable, Refusal, Rejected, refusal_response
+from gateway.problems import (
+    Blocked,
+    LogUnavailable,
+    Refusal,
+    Rejected,
+    problem_response,
+    refusal_response,
+)
 from gateway.record import TransferLog
 from gateway.resolve_agreement import AgreementRegister
 from gateway.schools import School
 from gateway.settings import Settings
 from gateway.suppliers import Supplier
-from gateway.transfer import FORWARDED, Transfer
+from gateway.tls import client_certificate
+from gateway.transfer import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -49,14 +58,19 @@ class Gateway:
     log: TransferLog
     upstream: forward.Upstream
     limits: ClientLimits
+    instance: Instance
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
         raw_path = _subpath(request, slug)
-        transfer = Transfer(method=request.method, path="/" + raw_path, supplier=slug)
+        transfer = Transfer(
+            method=request.method, path="/" + raw_path, supplier=slug, instance=self.instance.id
+        )
         try:
             # 1. authenticate
-            transfer.client = await authenticate.caller(request.headers, self.keys, "source")
+            transfer.client = await authenticate.caller(
+                request.headers, client_certificate(request.scope), self.keys, "source"
+            )
             async with self.limits.admit(transfer.client.key_id):
                 answer = await self._transfer(request, transfer, slug, raw_path)
         except LogUnavailable as refusal:
@@ -66,6 +80,16 @@ class Gateway:
             transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
             await self._record_end(transfer)
             return refusal_response(refusal, str(transfer.id))
+        except Exception:
+            # A fault of the gateway itself: nothing more is sent. If forwarding may have begun,
+            # the data may have left (unknown); otherwise the transfer was blocked.
+            logger.exception("transfer %s failed inside the gateway", transfer.id)
+            outcome = UNKNOWN if transfer.recorded else BLOCKED
+            transfer.finish(outcome, 500, problem="internal-error")
+            await self._record_end(transfer)
+            return problem_response(
+                500, "internal-error", "the gateway failed; nothing more was sent", str(transfer.id)
+            )
         # 6. record outcome
         transfer.finish(FORWARDED, answer.status, upstream_status=answer.status)
         await self._record_end(transfer)
@@ -80,7 +104,9 @@ class Gateway:
         supplier = self.suppliers.get(slug)
         if supplier is None:
             raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
-        transfer.school = authenticate.school(request.headers, transfer.client)
+        # The school is on record even when refused: the FG asks "who tried to send 98YY's data?"
+        transfer.school = authenticate.school(request.headers)
+        authenticate.may_send_for(transfer.client, transfer.school)
         # 2. resolve agreement
         today = datetime.now(self.settings.zone).date()
         transfer.agreement = self.register.in_force(slug, transfer.school, today)

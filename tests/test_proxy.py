@@ -53,8 +53,13 @@ async def test_supplier_receives_exactly_the_basispoort_set(
         assert set(pupil) == BASISPOORT_SET["leerlingen[]"]
     text = upstream.received[0].body.decode()
     for original in payload["leerlingen"]:
-        for value in (original["bsn"], original["ouders"][0]["iban"], original["eckid"],
-                      original["adres"]["postcode"], original["zorgverzekering"]["polisnummer"]):
+        for value in (
+            original["bsn"],
+            original["ouders"][0]["iban"],
+            original["eckid"],
+            original["adres"]["postcode"],
+            original["zorgverzekering"]["polisnummer"],
+        ):
             assert value not in text
 
 
@@ -71,7 +76,10 @@ async def test_log_entry_names_every_stripped_path_with_its_count(
     assert entry["records"] == 30
     assert entry["source_system"] == "parnassys"
     assert entry["school"] == SCHOOL
-    assert (entry["agreement_reference"], entry["agreement_version"]) == ("OPRON-BASISPOORT", "2018.1")
+    assert (entry["agreement_reference"], entry["agreement_version"]) == (
+        "OPRON-BASISPOORT",
+        "2018.1",
+    )
     pupil_keys = set(payload["leerlingen"][0]) - BASISPOORT_SET["leerlingen[]"]
     expected = {f"leerlingen[].{key}": 30 for key in pupil_keys}
     expected |= {"school.naam": 1, "school.plaats": 1}
@@ -133,9 +141,7 @@ async def test_get_without_body_is_forwarded_when_the_route_allows_it(
     start_gateway: Any, upstream: Upstream
 ) -> None:
     """A route with no body (GET) is forwarded as-is, and logged with zero records."""
-    text = contract(
-        routes=[{"method": "GET", "path": "/status/{id}", "fields": []}]
-    )
+    text = contract(routes=[{"method": "GET", "path": "/status/{id}", "fields": []}])
     gateway = await start_gateway({"basispoort.yaml": text})
     response = await gateway.client.get("/proxy/basispoort/status/7", headers=gateway.headers())
     assert response.status_code == 200
@@ -155,7 +161,7 @@ REFUSALS = [
     ("not a school code", {"school": "Veendam"}, 400, "missing-school", "rejected"),
     ("school not allowed", {"school": "98YY"}, 403, "school-not-allowed", "blocked"),
     ("payload for another school", {"brin": "98YY"}, 403, "school-mismatch", "blocked"),
-    ("route not covered", {"path": "/proxy/basispoort/leerlingen"}, 403, "route-not-covered", "blocked"),
+    ("route not covered", {"path": "/proxy/basispoort/other"}, 403, "route-not-covered", "blocked"),
     ("malformed JSON", {"body": b'{"leerlingen": [}'}, 400, "malformed-body", "rejected"),
     ("top-level array", {"body": b"[1, 2]"}, 400, "malformed-body", "rejected"),
     ("not JSON", {"content_type": "text/plain"}, 415, "unsupported-media-type", "rejected"),
