@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property
 
+from gateway.compiled import CompiledPolicy
 from gateway.policy import FieldPolicy
 from gateway.schools import SchoolScope
 
@@ -47,6 +48,7 @@ class Route:
     policy: FieldPolicy
     query: frozenset[str]
     special_categories: tuple[SpecialCategory, ...]
+    compiled: CompiledPolicy | None = None  # the fast path of the same policy
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from gateway import fieldpaths, yamlfiles
 from gateway.agreements import Agreement, Lifecycle, Route, SpecialCategory, Status
+from gateway.compiled import CompiledPolicy
 from gateway.payload_schema import PayloadSchema
 from gateway.policy import FieldPolicy, PolicyError
 from gateway.schools import SchoolScope
@@ -188,6 +189,7 @@ def _route(
         policy=policy,
         query=frozenset(raw.get("query", [])),
         special_categories=tuple(special),
+        compiled=None if problems else CompiledPolicy(policy, schema),
     )
     return route, problems
 

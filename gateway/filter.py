@@ -17,12 +17,26 @@ from gateway.payload_schema import PayloadSchema
 from gateway.policy import FieldPolicy, Node
 
 _STRIPPED = object()
-_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # signed 64 bits, as most JSON parsers read them
+
+
+# (brin, dependance) as the payload names them, or None when it names no school.
+NamedSchool = tuple[Any, Any] | None
+
+
+def named_school(document: dict[str, Any]) -> NamedSchool:
+    """The school a payload says it is about, whatever the policy does with those fields."""
+    school = document.get("school")
+    if school is None:
+        return None
+    if not isinstance(school, dict):
+        return (school, None)  # not an object: cannot match any school
+    return (school.get("brin"), school.get("dependance"))
 
 
 @dataclass(frozen=True, slots=True)
 class Filtered:
-    document: dict[str, Any]
+    document: Any  # dicts from the reference filter, structs from the compiled one
     forwarded: frozenset[str]
     stripped: dict[str, int]
     records: int

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.models import ApiKey
+from gateway.problems import LogUnavailable
 from gateway.schools import SchoolScope
 
 ROLES = ("source", "fg")
@@ -77,7 +78,11 @@ class KeyStore:
         cached = self._cache.get(hashed)
         if cached is not None and now - cached[0] < self._cache_seconds:
             return cached[1]
-        record = await ApiKey.get_or_none(key_hash=hashed, revoked_at=None)
+        try:
+            record = await ApiKey.get_or_none(key_hash=hashed, revoked_at=None)
+        except Exception as error:
+            # The keys live beside the log: no database, no transfers (503, not a 401 or 500).
+            raise LogUnavailable(f"the database does not answer: {type(error).__name__}") from None
         if record is None:
             self._cache.pop(hashed, None)
             return None

@@ -12,7 +12,6 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import msgspec
@@ -20,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway import authenticate, forward, receive, resolve_agreement
-from gateway.filter import filtered
+from gateway.agreements import Route
+from gateway.compiled import NotCompilable
+from gateway.filter import Filtered, NamedSchool, filtered, named_school
 from gateway.instances import Instance
 from gateway.keys import KeyStore
 from gateway.limits import ClientLimits
@@ -117,13 +118,14 @@ class Gateway:
         url = forward.upstream_url(supplier, raw_path, query)
         # 3. receive and filter
         raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
-        document = receive.document(request.headers, raw)
         body: bytes | None = None
-        if document is not None:
-            _same_school(document, transfer.school)
+        if raw:
+            receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
-            transfer.filtered = filtered(document, transfer.route.policy, schema)
-            body = _encoder.encode(transfer.filtered.document)
+            result, named = _filtered(raw, transfer.route, schema)
+            _same_school(named, transfer.school)
+            transfer.filtered = result
+            body = _encoder.encode(result.document)
             transfer.body_sha256 = hashlib.sha256(body).hexdigest()
         # 4. record: durable before anything leaves
         await self.log.begin(transfer)
@@ -169,14 +171,21 @@ def _allowed_query(request: Request, allowed: frozenset[str]) -> tuple[list[tupl
     return kept, len(pairs) - len(kept)
 
 
-def _same_school(document: dict[str, Any], school: School) -> None:
-    named = document.get("school")
+def _filtered(raw: bytes, route: Route, schema: PayloadSchema) -> tuple[Filtered, NamedSchool]:
+    """The compiled filter where it can account for the body exactly, else the reference one."""
+    if route.compiled is not None:
+        try:
+            return route.compiled.filtered(raw)
+        except NotCompilable:
+            pass
+    document = receive.document(raw)
+    return filtered(document, route.policy, schema), named_school(document)
+
+
+def _same_school(named: NamedSchool, school: School) -> None:
     if named is None:
         return
-    if not isinstance(named, dict):
-        raise Rejected(400, "malformed-body", "school must be an object")
-    brin = named.get("brin")
-    dependance = named.get("dependance")
+    brin, dependance = named
     if brin is not None and brin != school.brin:
         raise Blocked(403, "school-mismatch", f"the payload names another school than {school}")
     if school.dependance is not None and dependance is not None and dependance != school.dependance:

@@ -73,13 +73,15 @@ def _decompressed(raw: bytes, wbits: int, encoding: str, limit: int) -> bytes:
     return out
 
 
-def document(headers: Mapping[str, str], raw: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object; ``None`` for an empty body."""
-    if not raw:
-        return None
+def require_json(headers: Mapping[str, str]) -> None:
+    """Refuse a body that does not say it is JSON (415)."""
     content_type = headers.get("content-type", "")
     if not _is_json(content_type):
         raise Rejected(415, "unsupported-media-type", f"Content-Type {content_type!r} is not JSON")
+
+
+def document(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or 400 saying why not."""
     try:
         parsed = _decoder.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
