@@ -12,6 +12,7 @@ from importlib import resources
 import msgspec
 import yaml
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -30,6 +31,21 @@ from gateway.settings import Settings
 logger = logging.getLogger("gateway")
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class _Anything(Convertor[str]):
+    """Like ``path``, but newlines too: every /proxy/ request reaches the gateway and its log."""
+
+    regex = "[\\s\\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anything", _Anything())
 
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
@@ -79,7 +95,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
 
     app = Starlette(
         routes=[
-            Route("/proxy/{supplier}/{path:path}", gateway.handle, methods=PROXY_METHODS),
+            Route("/proxy/{supplier}/{path:anything}", gateway.handle, methods=PROXY_METHODS),
             Route("/proxy/{supplier}", gateway.handle, methods=PROXY_METHODS),
             Route("/api/transfers", api.transfers, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),

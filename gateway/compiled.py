@@ -66,6 +66,8 @@ class CompiledPolicy:
         """The filtered body and the school it names, or NotCompilable if only the reference
         filter can account for it."""
         try:
+            if not raw.isascii():
+                raw.decode("utf-8")  # Raw fields are not checked by msgspec: check all text once
             document = self._decoder.decode(raw)
         except msgspec.ValidationError as error:
             raise NotCompilable(str(error)) from None

@@ -30,8 +30,10 @@ RESPONSE_HEADERS = (
     "retry-after",
     "content-language",
 )
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:-]*$")
-_ENCODED_SEPARATOR = re.compile(r"%(2f|5c|2e)", re.IGNORECASE)
+_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-Fa-f]{2})*$")
+_ENCODED_FORBIDDEN = re.compile(
+    r"%(2f|5c|2e|[01][0-9a-f]|7f)", re.IGNORECASE
+)  # encoded /, \, . and control characters
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
@@ -46,9 +48,14 @@ def upstream_url(supplier: Supplier, raw_path: str, query: list[tuple[str, str]]
     """The supplier's base URL + ``raw_path``: never another host, never above the base path."""
     segments = raw_path.split("/")
     for segment in segments:
-        if segment in (".", "..") or _ENCODED_SEPARATOR.search(segment):
-            raise Rejected(400, "bad-path", "dot segments and encoded separators are refused")
-        if not _SEGMENT.match(segment.replace("%", "")):
+        # "..;x" is a dot segment to some servers (Tomcat): judge the part before any ";".
+        if segment.split(";", 1)[0] in (".", "..") or _ENCODED_FORBIDDEN.search(segment):
+            raise Rejected(
+                400,
+                "bad-path",
+                "dot segments, encoded separators and control characters are refused",
+            )
+        if not _SEGMENT.fullmatch(segment):
             raise Rejected(400, "bad-path", "the path has characters that are refused")
     if "" in segments[:-1]:
         raise Rejected(400, "bad-path", "empty path segments (//) are refused")
@@ -70,7 +77,7 @@ class Upstream:
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=256, limit_per_host=64),
             auto_decompress=True,
-            skip_auto_headers=("User-Agent",),
+            skip_auto_headers=("User-Agent", "Content-Type"),
         )
 
     async def stop(self) -> None:

@@ -63,11 +63,11 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
-        raw_path = _subpath(request, slug)
-        transfer = Transfer(
-            method=request.method, path="/" + raw_path, supplier=slug, instance=self.instance.id
-        )
+        # An unknown supplier name is the caller's text and is not logged: it could be anything.
+        known = slug if slug in self.suppliers else None
+        transfer = Transfer(method=request.method, supplier=known, instance=self.instance.id)
         try:
+            raw_path = _subpath(request, slug)
             # 1. authenticate
             transfer.client = await authenticate.caller(
                 request.headers, client_certificate(request.scope), self.keys, "source"
@@ -80,7 +80,11 @@ class Gateway:
         except Refusal as refusal:
             transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
             await self._record_end(transfer)
-            return refusal_response(refusal, str(transfer.id))
+            response = refusal_response(refusal, str(transfer.id))
+            if refusal.status_code == 413:
+                # Do not read the rest of an oversized body: close the connection instead.
+                response.headers["Connection"] = "close"
+            return response
         except Exception:
             # A fault of the gateway itself: nothing more is sent. If forwarding may have begun,
             # the data may have left (unknown); otherwise the transfer was blocked.
@@ -112,8 +116,10 @@ class Gateway:
         today = datetime.now(self.settings.zone).date()
         transfer.agreement = self.register.in_force(slug, transfer.school, today)
         transfer.route = resolve_agreement.route(
-            transfer.agreement, request.method, unquote(transfer.path)
+            transfer.agreement, request.method, unquote("/" + raw_path)
         )
+        # The log keeps the route's own path: a path segment can carry anything, pupil data too.
+        transfer.path = transfer.route.path
         query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
         url = forward.upstream_url(supplier, raw_path, query)
         # 3. receive and filter
@@ -148,14 +154,20 @@ class Gateway:
 
 
 def _subpath(request: Request, slug: str) -> str:
-    """The request path after ``/proxy/<slug>/``, still percent-encoded as it arrived."""
+    """The request path after ``/proxy/<slug>/``, still percent-encoded as it arrived.
+
+    The supplier must be named plainly: ``/proxy/%62asispoort/...`` would make the raw and the
+    decoded path disagree on where the supplier's path begins.
+    """
     raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
-    prefix = f"/proxy/{slug}".encode()
     root = request.scope.get("root_path", "").encode()
     if root and raw.startswith(root):
         raw = raw[len(root) :]
-    rest = raw.split(b"?", 1)[0][len(prefix) :]
-    return rest.decode("latin-1").removeprefix("/")
+    raw = raw.split(b"?", 1)[0]
+    prefix = f"/proxy/{slug}".encode()
+    if raw != prefix and not raw.startswith(prefix + b"/"):
+        raise Rejected(400, "bad-path", "name the supplier without percent-encoding")
+    return raw[len(prefix) :].decode("latin-1").removeprefix("/")
 
 
 def _allowed_query(request: Request, allowed: frozenset[str]) -> tuple[list[tuple[str, str]], int]:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import msgspec
+from starlette.requests import ClientDisconnect
 
 from gateway.problems import Rejected
 
@@ -39,6 +40,9 @@ def _too_large(limit: int) -> Rejected:
 
 async def body(headers: Mapping[str, str], stream: AsyncIterator[bytes], limit: int) -> bytes:
     """The whole body, decompressed, refusing encodings and sizes the gateway does not take."""
+    if "upgrade" in headers:
+        # The server may hand the connection to another protocol and the body with it.
+        raise Rejected(400, "malformed-body", "protocol upgrades are refused")
     encoding = headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity") and encoding not in _ENCODINGS:
         raise Rejected(415, "unsupported-media-type", f"Content-Encoding {encoding!r} is refused")
@@ -47,11 +51,16 @@ async def body(headers: Mapping[str, str], stream: AsyncIterator[bytes], limit: 
         raise _too_large(limit)
     chunks = []
     size = 0
-    async for chunk in stream:
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Rejected(400, "malformed-body", "the body ended before it was complete") from None
+    if declared is not None and declared.isdigit() and int(declared) != size:
+        raise Rejected(400, "malformed-body", "the body is not as long as Content-Length says")
     raw = b"".join(chunks)
     if encoding in _ENCODINGS and raw:
         return _decompressed(raw, _ENCODINGS[encoding], encoding, limit)

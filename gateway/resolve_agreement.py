@@ -45,6 +45,6 @@ def route(agreement: Agreement, method: str, path: str) -> Route:
         raise Blocked(
             403,
             "route-not-covered",
-            f"agreement {agreement.label} does not cover {method} /{path.lstrip('/')}",
+            f"agreement {agreement.label} does not cover {method} on this path",
         )
     return found

@@ -28,8 +28,8 @@ OUTCOMES = (PENDING, FORWARDED, BLOCKED, REJECTED, UPSTREAM_ERROR, UNKNOWN)
 @dataclass
 class Transfer:
     method: str
-    path: str
     supplier: str | None = None
+    path: str = ""  # the agreement route's path once one matched; never the raw request path
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _clock: float = field(default_factory=time.perf_counter)

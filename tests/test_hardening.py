@@ -1,0 +1,1304 @@
+"""Every path fails closed: hostile or broken input through a real gateway to a real upstream.
+
+Each table row sends one request (with httpx, or byte for byte with ``tests.rawhttp`` where
+httpx would tidy it up) and asserts four things: the status, the problem body, the transfer log
+entry, and exactly what the supplier's server received (usually nothing). The BSN
+``123456782`` rides in most bodies as a marker: it must reach neither the supplier nor the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+import uvicorn
+import yaml
+from aiohttp import web
+
+from gateway import keys
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests import rawhttp
+from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
+
+BSN = "123456782"
+SECRET = "supplier-secret-from-the-environment"
+SUPPLIERS = (
+    "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
+    "    connect_timeout: 2\n    read_timeout: 2\n"
+    "    credentials:\n      header: X-Api-Key\n      env: BASISPOORT_API_KEY\n"
+)
+LIMIT = 1024 * 1024  # GATEWAY_MAX_BODY_BYTES for most tests: deep-nesting bodies fit under it
+SMALL_LIMIT = 64 * 1024  # for the size tests
+
+ALLOWED = {
+    "school": {"brin", "dependance", "basispoort_id"},
+    "groepen": {"groepskey", "naam", "jaargroep"},
+    "leerlingen": {
+        "basispoort_id", "leerlingkey", "voornaam", "tussenvoegsel", "achternaam",
+        "geboortedatum", "geslacht", "groepskey", "groepsnaam", "jaargroep",
+    },
+}  # fmt: skip
+
+PAYLOAD: dict[str, Any] = {
+    "school": {"brin": SCHOOL, "naam": "De Kring"},
+    "leerlingen": [
+        {
+            "leerlingkey": "LL-000001",
+            "voornaam": "Sanne",
+            "achternaam": "Berg",
+            "geboortedatum": "2015-03-01",
+            "bsn": BSN,
+            "adres": {"postcode": "9641 AB", "woonplaats": "Veendam"},
+        }
+    ],
+}
+FILTERED: dict[str, Any] = {
+    "school": {"brin": SCHOOL},
+    "leerlingen": [
+        {
+            "leerlingkey": "LL-000001",
+            "voornaam": "Sanne",
+            "achternaam": "Berg",
+            "geboortedatum": "2015-03-01",
+        }
+    ],
+}
+STRIPPED = {"leerlingen[].adres": 1, "leerlingen[].bsn": 1, "school.naam": 1}
+BODY = json.dumps(PAYLOAD).encode()
+
+
+def contract() -> str:
+    """The shipped Basispoort contract, plus GET routes for the query and path tests.
+
+    ``GET /sync`` allows the query parameter ``since``; ``GET /{a}``, ``/{a}/{b}`` and
+    ``/{a}/{b}/{c}`` cover almost any path, so that the path checks of the forward step (not
+    the route match) are what refuses a hostile path.
+    """
+    data = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())
+    data["routes"] += [
+        {"method": "GET", "path": "/sync", "query": ["since"], "fields": []},
+        {"method": "GET", "path": "/{a}", "fields": []},
+        {"method": "GET", "path": "/{a}/{b}", "fields": []},
+        {"method": "GET", "path": "/{a}/{b}/{c}", "fields": []},
+    ]
+    return yaml.safe_dump(data)
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    """conftest's supplier server, but recording every request, routable or not.
+
+    Its catch-all route (``/{tail:.*}``) misses a path with a newline in it, and such a request
+    would arrive unrecorded; a middleware sees every request that reaches the server.
+    """
+    server = Upstream()
+
+    @web.middleware
+    async def record_everything(request: web.Request, handler: Any) -> web.StreamResponse:
+        return await server.handle(request)
+
+    app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[record_everything])
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    server.url = f"http://127.0.0.1:{port}/api/"
+    yield server
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def start(
+    tmp_path: Path, database_url: str, upstream: Upstream
+) -> AsyncIterator[Callable[..., Any]]:
+    """Like ``start_gateway``, with a supplier credential in the environment it is given."""
+    started: list[tuple[uvicorn.Server, asyncio.Task[None], httpx.AsyncClient]] = []
+
+    async def go(suppliers: str = SUPPLIERS, **overrides: Any) -> RunningGateway:
+        contracts_dir = tmp_path / f"contracts{len(started)}"
+        config_dir = tmp_path / f"config{len(started)}"
+        contracts_dir.mkdir()
+        (contracts_dir / "basispoort.yaml").write_text(contract())
+        config_dir.mkdir()
+        (config_dir / "suppliers.yaml").write_text(suppliers)
+        overrides.setdefault("max_body_bytes", LIMIT)
+        settings = Settings(
+            database_url=database_url,
+            contracts_dir=contracts_dir,
+            config_dir=config_dir,
+            port=0,
+            **overrides,
+        )
+        environ = {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, "BASISPOORT_API_KEY": SECRET}
+        app = create_app(settings, environ)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        url = f"http://127.0.0.1:{port}"
+        source_key, _ = await keys.create("parnassys", "source", [SCHOOL])
+        fg_key, _ = await keys.create("fg@opron.nl", "fg")
+        client = httpx.AsyncClient(base_url=url, timeout=30)
+        started.append((server, task, client))
+        return RunningGateway(url, settings, client, source_key, fg_key)
+
+    yield go
+    for server, task, client in started:
+        await client.aclose()
+        server.should_exit = True
+        await task
+
+
+# --- what every case asserts -------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """A response from either client, with lower-cased header names."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def of(cls, response: httpx.Response | rawhttp.RawResponse) -> Answer:
+        if isinstance(response, httpx.Response):
+            return cls(response.status_code, dict(response.headers), response.content)
+        return cls(response.status, {k.lower(): v for k, v in response.headers}, response.body)
+
+
+def credentials(gateway: RunningGateway, **extra: str) -> list[tuple[str, str]]:
+    """The caller's key and school, for raw requests."""
+    return [("Authorization", f"Bearer {gateway.source_key}"), ("X-School", SCHOOL), *extra.items()]
+
+
+def strict_json(body: bytes) -> Any:
+    """``body`` parsed, failing on duplicate keys and NaN/Infinity: what a strict supplier sees."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        names = [name for name, _ in items]
+        assert len(names) == len(set(names)), f"duplicate keys forwarded: {names}"
+        return dict(items)
+
+    def constant(name: str) -> Any:
+        raise AssertionError(f"{name} forwarded")
+
+    return json.loads(body, object_pairs_hook=pairs, parse_constant=constant)
+
+
+def assert_only_allowed(document: Any) -> None:
+    """Every key in the forwarded document is one the Basispoort agreement names."""
+    assert isinstance(document, dict)
+    assert set(document) <= set(ALLOWED), document
+    for name, value in document.items():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            assert isinstance(item, dict), (name, item)
+            assert set(item) <= ALLOWED[name], (name, sorted(item))
+
+
+async def assert_refused(
+    gateway: RunningGateway,
+    upstream: Upstream,
+    answer: Answer,
+    status: int,
+    problem: str,
+    outcome: str = "rejected",
+) -> None:
+    """A problem body with ``status``, one log entry saying so, and nothing upstream."""
+    assert answer.status == status, answer.body
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = json.loads(answer.body)
+    assert body["type"] == f"/problems/{problem}"
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    assert body["transfer_id"] == answer.headers["x-transfer-id"]
+    assert upstream.received == []
+    [entry] = await gateway.transfers()
+    assert entry["id"] == body["transfer_id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == (outcome, status, problem)
+    assert entry["fields_forwarded"] == []
+    assert entry["body_sha256"] is None
+    assert BSN not in json.dumps(entry)
+
+
+async def assert_forwarded(
+    gateway: RunningGateway,
+    upstream: Upstream,
+    answer: Answer,
+    document: dict[str, Any] | None,
+    stripped: dict[str, int],
+    *,
+    path: str = "/api/sync",
+) -> Received:
+    """Exactly one request upstream, on ``path``, with ``document`` as its only body."""
+    assert answer.status == 200, answer.body
+    [received] = upstream.received
+    assert received.path == path
+    sent = {name.lower(): value for name, value in received.headers.items()}
+    assert "content-encoding" not in sent
+    assert "transfer-encoding" not in sent
+    if document is None:
+        assert received.body == b""
+    else:
+        assert sent["content-type"] == "application/json"
+        forwarded = strict_json(received.body)
+        assert forwarded == document
+        assert_only_allowed(forwarded)
+        assert BSN.encode() not in received.body
+    [entry] = await gateway.transfers()
+    assert entry["id"] == answer.headers["x-transfer-id"] == sent["x-transfer-id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == ("forwarded", 200, None)
+    assert entry["fields_stripped"] == stripped
+    expected_hash = hashlib.sha256(received.body).hexdigest() if document is not None else None
+    assert entry["body_sha256"] == expected_hash
+    assert BSN not in json.dumps(entry)
+    return received
+
+
+async def assert_not_logged(
+    gateway: RunningGateway, upstream: Upstream, answer: Answer, status: int, problem: str | None
+) -> None:
+    """Refused before the proxy saw it (by the HTTP server or the router): nothing upstream."""
+    assert answer.status == status, answer.body
+    if problem is None:  # uvicorn's own plain-text 400 for a request it cannot parse
+        assert answer.headers["content-type"].startswith("text/plain")
+    else:
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert json.loads(answer.body)["type"] == f"/problems/{problem}"
+    assert upstream.received == []
+    assert await gateway.transfers() == []
+
+
+# --- Content-Type ------------------------------------------------------------------------------
+
+ACCEPTED_TYPES = [
+    "application/json",
+    "APPLICATION/JSON",
+    "Application/Json; charset=UTF-8",
+    "application/json;charset=utf8",
+    'application/json; charset="utf-8"',
+    "application/json; profile=las-sync",
+    "application/vnd.parnassys.sync+json",
+    "application/problem+json; charset=utf-8",
+]
+
+
+@pytest.mark.parametrize("content_type", ACCEPTED_TYPES, ids=ACCEPTED_TYPES)
+async def test_json_content_types_are_accepted_and_filtered(
+    start: Any, upstream: Upstream, content_type: str
+) -> None:
+    """JSON in any case, with parameters or a +json suffix, is filtered and sent as JSON."""
+    gateway = await start()
+    response = await gateway.push(BODY, headers=gateway.headers(**{"Content-Type": content_type}))
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED)
+
+
+REFUSED_TYPES = [
+    ("missing", None),
+    ("empty", ""),
+    ("text/plain", "text/plain"),
+    ("text/json", "text/json"),
+    ("form", "application/x-www-form-urlencoded"),
+    ("multipart", "multipart/form-data; boundary=x"),
+    ("xml", "application/xml"),
+    ("octet-stream", "application/octet-stream"),
+    ("jsonp", "application/jsonp"),
+    ("json-seq", "application/json-seq"),
+    ("text/plain+json", "text/plain+json"),
+    ("two types", "application/json, text/plain"),
+    ("latin-1", "application/json; charset=latin-1"),
+    ("utf-16", "application/json; charset=utf-16"),
+    ("empty charset", "application/json; charset="),
+    ("+json latin-1", "application/vnd.las+json; charset=iso-8859-1"),
+]
+
+
+@pytest.mark.parametrize(("case", "content_type"), REFUSED_TYPES, ids=[c[0] for c in REFUSED_TYPES])
+async def test_a_json_body_under_another_content_type_is_refused(
+    start: Any, upstream: Upstream, case: str, content_type: str | None
+) -> None:
+    """A JSON body without a JSON Content-Type (UTF-8) is 415, logged, and not sent."""
+    gateway = await start()
+    headers = gateway.headers()
+    del headers["Content-Type"]
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = await gateway.push(BODY, headers=headers)
+    await assert_refused(gateway, upstream, Answer.of(response), 415, "unsupported-media-type")
+
+
+# --- Content-Encoding --------------------------------------------------------------------------
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _corrupt_crc(data: bytes) -> bytes:
+    packed = bytearray(gzip.compress(data))
+    packed[-8] ^= 0xFF
+    return bytes(packed)
+
+
+def _bomb() -> bytes:
+    """A gzip body of about 50 KB that decompresses to 50 MB of JSON."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(b'{"leerlingen": [{"voornaam": "')]
+    block = b"a" * (1024 * 1024)
+    parts += [compressor.compress(block) for _ in range(50)]
+    parts.append(compressor.compress(b'"}]}') + compressor.flush())
+    return b"".join(parts)
+
+
+DECODED = [
+    ("gzip", "gzip", gzip.compress(BODY)),
+    ("x-gzip", "x-gzip", gzip.compress(BODY)),
+    ("GZIP upper case", "GZIP", gzip.compress(BODY)),
+    ("deflate (zlib)", "deflate", zlib.compress(BODY)),
+    ("identity", "identity", BODY),
+]
+
+
+@pytest.mark.parametrize(("case", "encoding", "body"), DECODED, ids=[c[0] for c in DECODED])
+async def test_compressed_bodies_are_decoded_then_filtered(
+    start: Any, upstream: Upstream, case: str, encoding: str, body: bytes
+) -> None:
+    """gzip and deflate bodies are decompressed and filtered; the supplier gets plain JSON."""
+    gateway = await start()
+    headers = gateway.headers(**{"Content-Encoding": encoding})
+    response = await gateway.push(body, headers=headers)
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED)
+
+
+REFUSED_ENCODINGS = [
+    ("br", "br", BODY, 415, "unsupported-media-type"),
+    ("compress", "compress", BODY, 415, "unsupported-media-type"),
+    ("zstd", "zstd", BODY, 415, "unsupported-media-type"),
+    ("unknown", "rot13", BODY, 415, "unsupported-media-type"),
+    ("stacked gzip, gzip", "gzip, gzip", gzip.compress(gzip.compress(BODY)), 415,
+     "unsupported-media-type"),
+    ("stacked deflate, gzip", "deflate, gzip", gzip.compress(zlib.compress(BODY)), 415,
+     "unsupported-media-type"),
+    ("gzip header, plain body", "gzip", BODY, 400, "malformed-body"),
+    ("deflate header, raw deflate", "deflate", _raw_deflate(BODY), 400, "malformed-body"),
+    ("deflate header, gzip body", "deflate", gzip.compress(BODY), 400, "malformed-body"),
+    ("truncated gzip", "gzip", gzip.compress(BODY)[:-12], 400, "malformed-body"),
+    ("gzip with trailing garbage", "gzip", gzip.compress(BODY) + b"garbage", 400,
+     "malformed-body"),
+    ("two gzip members", "gzip", gzip.compress(BODY) + gzip.compress(BODY), 400,
+     "malformed-body"),
+    ("gzip with a bad CRC", "gzip", _corrupt_crc(BODY), 400, "malformed-body"),
+    ("gzip of text", "gzip", gzip.compress(b"bsn=" + BSN.encode()), 400, "malformed-body"),
+    ("gzip of a BOM body", "gzip", gzip.compress(b"\xef\xbb\xbf" + BODY), 400, "malformed-body"),
+    ("gzip bomb", "gzip", _bomb(), 413, "body-too-large"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "encoding", "body", "status", "problem"),
+    REFUSED_ENCODINGS,
+    ids=[c[0] for c in REFUSED_ENCODINGS],
+)
+async def test_bodies_the_gateway_cannot_decode_are_refused(
+    start: Any, upstream: Upstream, case: str, encoding: str, body: bytes, status: int, problem: str
+) -> None:
+    """An unknown, stacked, corrupt or bomb encoding is refused: never forwarded undecoded."""
+    gateway = await start()
+    response = await gateway.push(body, headers=gateway.headers(**{"Content-Encoding": encoding}))
+    await assert_refused(gateway, upstream, Answer.of(response), status, problem)
+
+
+REPEATED_ENCODINGS = [
+    ("identity then gzip", ["identity", "gzip"], gzip.compress(BODY)),
+    ("gzip twice, body gzipped twice", ["gzip", "gzip"], gzip.compress(gzip.compress(BODY))),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "encodings", "body"), REPEATED_ENCODINGS, ids=[c[0] for c in REPEATED_ENCODINGS]
+)
+async def test_a_repeated_content_encoding_header_is_never_decoded_by_guesswork(
+    start: Any, upstream: Upstream, case: str, encodings: list[str], body: bytes
+) -> None:
+    """With two Content-Encoding headers, what the gateway cannot read as JSON is 400."""
+    gateway = await start()
+    headers = [*credentials(gateway, **{"Content-Type": "application/json"})]
+    headers += [("Content-Encoding", encoding) for encoding in encodings]
+    response = await gateway.client.post("/proxy/basispoort/sync", content=body, headers=headers)
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "malformed-body")
+
+
+# --- framing, size and empty bodies --------------------------------------------------------------
+
+
+async def test_a_chunked_body_is_read_whole_and_filtered(start: Any, upstream: Upstream) -> None:
+    """A body sent chunked, without Content-Length, is filtered like any other."""
+    gateway = await start()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start_at in range(0, len(BODY), 7):
+            yield BODY[start_at : start_at + 7]
+
+    response = await gateway.client.post(
+        "/proxy/basispoort/sync", content=chunks(), headers=gateway.headers()
+    )
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED)
+
+
+EMPTY = [
+    ("empty, JSON type", {"Content-Type": "application/json"}, b""),
+    ("empty, no type", {}, b""),
+    ("empty, other type", {"Content-Type": "text/plain"}, b""),
+    ("empty chunked", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+     rawhttp.LAST_CHUNK),
+    ("gzip of nothing", {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+     gzip.compress(b"")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "headers", "body"), EMPTY, ids=[c[0] for c in EMPTY])
+async def test_an_empty_body_is_forwarded_as_no_body(
+    start: Any, upstream: Upstream, case: str, headers: dict[str, str], body: bytes
+) -> None:
+    """An empty body is forwarded without a body, logged with zero records and no hash."""
+    gateway = await start()
+    framing = {} if "Transfer-Encoding" in headers else {"Content-Length": str(len(body))}
+    response = await rawhttp.request(
+        gateway.url,
+        "POST",
+        "/proxy/basispoort/sync",
+        credentials(gateway, **headers, **framing),
+        body,
+    )
+    received = await assert_forwarded(gateway, upstream, Answer.of(response), None, {})
+    assert received.method == "POST"
+    [entry] = await gateway.transfers()
+    assert entry["records"] == 0
+
+
+def _padded(size: int) -> bytes:
+    """A JSON body of exactly ``size`` bytes: PAYLOAD with an unknown padding field."""
+    base = json.dumps({**PAYLOAD, "pad": ""}).encode()
+    return json.dumps({**PAYLOAD, "pad": "p" * (size - len(base))}).encode()
+
+
+async def test_a_body_of_exactly_the_limit_passes(start: Any, upstream: Upstream) -> None:
+    """A body of exactly GATEWAY_MAX_BODY_BYTES is accepted (the limit is inclusive)."""
+    gateway = await start(max_body_bytes=SMALL_LIMIT)
+    body = _padded(SMALL_LIMIT)
+    assert len(body) == SMALL_LIMIT
+    response = await gateway.push(body)
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, {**STRIPPED, "*": 1})
+
+
+OVER_LIMIT = [
+    ("Content-Length one over", "length"),
+    ("chunked one over", "chunked"),
+]
+
+
+@pytest.mark.parametrize(("case", "framing"), OVER_LIMIT, ids=[c[0] for c in OVER_LIMIT])
+async def test_a_body_one_byte_over_the_limit_is_413(
+    start: Any, upstream: Upstream, case: str, framing: str
+) -> None:
+    """One byte over the limit is 413 body-too-large, declared or chunked."""
+    gateway = await start(max_body_bytes=SMALL_LIMIT)
+    body = _padded(SMALL_LIMIT + 1)
+    if framing == "length":
+        response = await gateway.push(body)
+    else:
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body
+
+        response = await gateway.client.post(
+            "/proxy/basispoort/sync", content=chunks(), headers=gateway.headers()
+        )
+    await assert_refused(gateway, upstream, Answer.of(response), 413, "body-too-large")
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
+    start: Any, upstream: Upstream
+) -> None:
+    """Content-Length: 50 MB with Expect: 100-continue gets 413 without a 100 Continue."""
+    gateway = await start(max_body_bytes=SMALL_LIMIT)
+    headers = credentials(
+        gateway,
+        **{
+            "Content-Type": "application/json",
+            "Content-Length": str(50 * 1024 * 1024),
+            "Expect": "100-continue",
+        },
+    )
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers)
+    assert response.interim == []  # the client was never asked to send the body
+    await assert_refused(gateway, upstream, Answer.of(response), 413, "body-too-large")
+
+
+async def test_a_chunked_body_over_the_limit_is_answered_long_before_it_ends(
+    start: Any, upstream: Upstream
+) -> None:
+    """A 50 MB chunked body gets its 413 after little more than the 64 KiB limit was sent."""
+    gateway = await start(max_body_bytes=SMALL_LIMIT)
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    )
+    block = rawhttp.chunk(b" " * 65536)
+    streamed = await rawhttp.stream(
+        gateway.url, "POST", "/proxy/basispoort/sync", headers, (block for _ in range(800))
+    )
+    assert streamed.sent < 8 * 1024 * 1024, streamed.sent  # 50 MB would have been 52428800
+    assert streamed.response is not None, streamed.error
+    await assert_refused(gateway, upstream, Answer.of(streamed.response), 413, "body-too-large")
+
+
+async def test_the_gateway_stops_reading_a_chunked_body_over_the_limit(
+    start: Any, upstream: Upstream
+) -> None:
+    """With httpx, a 50 MB chunked generator is cut off soon after the 64 KiB limit."""
+    gateway = await start(max_body_bytes=SMALL_LIMIT)
+    produced = 0
+
+    async def fifty_megabytes() -> AsyncIterator[bytes]:
+        nonlocal produced
+        for _ in range(800):
+            produced += 65536
+            yield b" " * 65536
+
+    try:
+        response = await gateway.client.post(
+            "/proxy/basispoort/sync", content=fifty_megabytes(), headers=gateway.headers()
+        )
+    except httpx.TransportError:
+        response = None  # the gateway may hang up on the rest of the body
+    assert produced < 8 * 1024 * 1024, f"{produced} bytes read"
+    if response is not None:
+        assert_problem_body(Answer.of(response), 413, "body-too-large")
+    assert upstream.received == []
+    [entry] = await gateway.transfers()
+    assert (entry["outcome"], entry["problem"]) == ("rejected", "body-too-large")
+
+
+def assert_problem_body(answer: Answer, status: int, problem: str) -> None:
+    assert answer.status == status
+    assert json.loads(answer.body)["type"] == f"/problems/{problem}"
+
+
+async def test_a_body_in_two_transfer_encodings_is_not_read_as_json(
+    start: Any, upstream: Upstream
+) -> None:
+    """Transfer-Encoding: gzip, chunked is not decompressed as if it were Content-Encoding."""
+    gateway = await start()
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Transfer-Encoding": "gzip, chunked"}
+    )
+    body = rawhttp.chunk(gzip.compress(BODY)) + rawhttp.LAST_CHUNK
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, body)
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "malformed-body")
+
+
+SMUGGLING = [
+    ("Content-Length and chunked", [("Content-Length", "4"), ("Transfer-Encoding", "chunked")]),
+    ("two Content-Lengths", [("Content-Length", "2"), ("Content-Length", "4")]),
+    ("negative Content-Length", [("Content-Length", "-1")]),
+    ("Content-Length not a number", [("Content-Length", "2x")]),
+]
+
+
+@pytest.mark.parametrize(("case", "framing"), SMUGGLING, ids=[c[0] for c in SMUGGLING])
+async def test_ambiguous_framing_is_refused_by_the_server(
+    start: Any, upstream: Upstream, case: str, framing: list[tuple[str, str]]
+) -> None:
+    """A body whose length is ambiguous never reaches the proxy: uvicorn answers 400 itself."""
+    gateway = await start()
+    headers = [*credentials(gateway, **{"Content-Type": "application/json"}), *framing]
+    body = rawhttp.chunk(b"{}") + rawhttp.LAST_CHUNK
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, body)
+    await assert_not_logged(gateway, upstream, Answer.of(response), 400, None)
+
+
+async def test_a_body_lost_to_an_upgrade_header_is_not_forwarded_as_empty(
+    start: Any, upstream: Upstream
+) -> None:
+    """A request whose body the server did not deliver is refused, not sent on without it."""
+    gateway = await start()
+    headers = credentials(
+        gateway,
+        **{
+            "Content-Type": "application/json",
+            "Content-Length": str(len(BODY)),
+            "Connection": "Upgrade",
+            "Upgrade": "h2c",
+        },
+    )
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, BODY)
+    if response.status == 200:
+        assert upstream.received[0].body != b"", "the body was dropped and an empty POST sent"
+        await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED)
+    else:
+        await assert_refused(gateway, upstream, Answer.of(response), 400, "malformed-body")
+
+
+CUT_OFF = [
+    # (case, framing headers, body bytes written before the client hangs up)
+    ("hang-up mid-body", [("Content-Length", "1000")], BODY[:20]),
+    ("hang-up mid-chunk", [("Transfer-Encoding", "chunked")], b"3e8\r\n" + BODY[:20]),
+    ("body framing uvicorn cannot parse", [("Transfer-Encoding", "identity")], BODY),
+]
+
+
+@pytest.mark.parametrize(("case", "framing", "body"), CUT_OFF, ids=[c[0] for c in CUT_OFF])
+async def test_a_body_cut_off_is_logged_as_rejected_not_as_a_gateway_fault(
+    start: Any, upstream: Upstream, case: str, framing: list[tuple[str, str]], body: bytes
+) -> None:
+    """A body that never arrives whole is a rejected transfer, not a 500 of the gateway."""
+    gateway = await start()
+    headers = [*credentials(gateway, **{"Content-Type": "application/json"}), *framing]
+    host, port = gateway.url.removeprefix("http://").split(":")
+    _, writer = await asyncio.open_connection(host, int(port))
+    writer.write(rawhttp.head("POST", "/proxy/basispoort/sync", headers, "gateway") + body)
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    entries: list[dict[str, Any]] = []
+    for _ in range(50):
+        if entries := await gateway.transfers():
+            break
+        await asyncio.sleep(0.05)
+    assert upstream.received == []
+    [entry] = entries
+    assert entry["status"] is not None and 400 <= entry["status"] < 500, entry
+    assert (entry["outcome"], entry["problem"]) == ("rejected", "malformed-body")
+
+
+# --- JSON edge cases ---------------------------------------------------------------------------
+
+
+def _pupil(fields: str) -> bytes:
+    """A body with one pupil whose members are the raw JSON text ``fields``."""
+    return b'{"leerlingen": [{"leerlingkey": "LL-1", ' + fields.encode() + b"}]}"
+
+
+def _deep(depth: int, opening: bytes = b"[", closing: bytes = b"]") -> bytes:
+    return opening * depth + b"1" + closing * depth
+
+
+def _pupil_raw(fields: bytes) -> bytes:
+    return b'{"leerlingen": [{"leerlingkey": "LL-1", ' + fields + b"}]}"
+
+
+ONE = {"leerlingkey": "LL-1"}
+JSON_ACCEPTED = [
+    ("duplicate key, allowed value last", _pupil(f'"voornaam": {{"bsn": "{BSN}"}}, '
+     '"voornaam": "Sanne"'), {"leerlingen": [{**ONE, "voornaam": "Sanne"}]}, {}),
+    ("duplicate key, disallowed value last", _pupil(f'"voornaam": "Sanne", '
+     f'"voornaam": {{"bsn": "{BSN}"}}'), {"leerlingen": [ONE]}, {"leerlingen[].voornaam": 1}),
+    ("duplicate school, own school last",
+     b'{"school": {"brin": "98YY"}, "school": {"brin": "99XX"}, "leerlingen": []}',
+     {"school": {"brin": "99XX"}, "leerlingen": []}, {}),
+    ("duplicate bsn", _pupil(f'"bsn": "{BSN}", "bsn": "{BSN}"'), {"leerlingen": [ONE]},
+     {"leerlingen[].bsn": 1}),
+    ("escaped key \\u0062sn", _pupil(f'"\\u0062sn": "{BSN}"'), {"leerlingen": [ONE]},
+     {"leerlingen[].bsn": 1}),
+    ("all-escaped key bsn", _pupil(f'"\\u0062\\u0073\\u006E": "{BSN}"'), {"leerlingen": [ONE]},
+     {"leerlingen[].bsn": 1}),
+    ("bsn and \\u0062sn", _pupil(f'"bsn": "1", "\\u0062sn": "{BSN}"'), {"leerlingen": [ONE]},
+     {"leerlingen[].bsn": 1}),
+    ("escaped object key \\u0061dres", _pupil('"\\u0061dres": {"postcode": "9641 AB"}'),
+     {"leerlingen": [ONE]}, {"leerlingen[].adres": 1}),
+    ("escaped allowed key", _pupil('"\\u0076oornaam": "Sanne"'),
+     {"leerlingen": [{**ONE, "voornaam": "Sanne"}]}, {}),
+    ("key with a dotted path", f'{{"leerlingen[].bsn": "{BSN}"}}'.encode(), {}, {"*": 1}),
+    ("key holding pupil data", _pupil(f'"Sanne Berg {BSN}": true'), {"leerlingen": [ONE]},
+     {"leerlingen[].*": 1}),
+    ("NUL in a key", b'{"\\u0000bsn": 1}', {}, {"*": 1}),
+    ("integer above 64 bits", _pupil('"jaargroep": 18446744073709551616'),
+     {"leerlingen": [ONE]}, {"leerlingen[].jaargroep": 1}),
+    ("integer 2**63", _pupil('"jaargroep": 9223372036854775808'),
+     {"leerlingen": [ONE]}, {"leerlingen[].jaargroep": 1}),
+    ("integer below -2**63", _pupil('"jaargroep": -9223372036854775809'),
+     {"leerlingen": [ONE]}, {"leerlingen[].jaargroep": 1}),
+    ("30-digit integer", _pupil('"jaargroep": 123456789012345678901234567890'),
+     {"leerlingen": [ONE]}, {"leerlingen[].jaargroep": 1}),
+    ("2**63 - 1 kept", _pupil('"jaargroep": 9223372036854775807'),
+     {"leerlingen": [{**ONE, "jaargroep": 2**63 - 1}]}, {}),
+    ("-2**63 kept", _pupil('"jaargroep": -9223372036854775808'),
+     {"leerlingen": [{**ONE, "jaargroep": -(2**63)}]}, {}),
+    ("unknown key nested 20 deep", _pupil_raw(b'"x": ' + _deep(20)), {"leerlingen": [ONE]},
+     {"leerlingen[].*": 1}),
+    ("whitespace around", b" \r\n\t" + BODY + b"\n ", FILTERED, STRIPPED),
+    ("empty object", b"{}", {}, {}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "body", "document", "stripped"), JSON_ACCEPTED, ids=[c[0] for c in JSON_ACCEPTED]
+)
+async def test_json_edge_cases_that_are_filtered(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    body: bytes,
+    document: dict[str, Any],
+    stripped: dict[str, int],
+) -> None:
+    """Duplicates, escapes and big integers are read once, filtered, and re-encoded cleanly."""
+    gateway = await start()
+    response = await gateway.push(body)
+    await assert_forwarded(gateway, upstream, Answer.of(response), document, stripped)
+
+
+JSON_REFUSED = [
+    ("NaN", _pupil('"jaargroep": NaN')),
+    ("Infinity", _pupil('"jaargroep": Infinity')),
+    ("-Infinity", _pupil('"jaargroep": -Infinity')),
+    ("1e400", _pupil('"jaargroep": 1e400')),
+    ("-1e400", _pupil('"jaargroep": -1e400')),
+    ("5000-digit integer", _pupil('"jaargroep": ' + "9" * 5000)),
+    ("arrays 100000 deep, unknown key", _pupil_raw(b'"x": ' + _deep(100_000))),
+    ("arrays 100000 deep, allowed key", _pupil_raw(b'"voornaam": ' + _deep(100_000))),
+    ("objects 50000 deep", b'{"leerlingen": ' + _deep(50_000, b'{"a":', b"}") + b"}"),
+    ("arrays 5000 deep", _pupil_raw(b'"x": ' + _deep(5000))),
+    ("top-level array", b"[" + BODY + b"]"),
+    ("top-level empty array", b"[]"),
+    ("top-level string", json.dumps(BSN).encode()),
+    ("top-level number", b"123456782"),
+    ("top-level true", b"true"),
+    ("top-level null", b"null"),
+    ("invalid UTF-8 in a value", _pupil_raw(b'"voornaam": "Sa\xffnne"')),
+    ("invalid UTF-8 in an unknown key's value", _pupil_raw(b'"x": "\xff"')),
+    ("lone surrogate in a stripped value", _pupil('"bsn": "\\ud800"')),
+    ("NaN in a stripped value", _pupil('"bsn": NaN')),
+    ("deep nesting in a stripped value", _pupil_raw(b'"adres": ' + _deep(100_000))),
+    (
+        "invalid UTF-8 in a stripped value",
+        _pupil_raw(b'"bsn": "\xff' + BSN.encode() + b'"'),
+    ),
+    ("overlong UTF-8 in a stripped value", _pupil_raw(b'"bsn": "\xc0\xaf"')),
+    ("invalid UTF-8 key in a stripped object", _pupil_raw(b'"adres": {"\xff": 1}')),
+    ("invalid UTF-8 in a key", _pupil_raw(b'"voor\xfenaam": "Sanne"')),
+    ("overlong UTF-8 slash", _pupil_raw(b'"voornaam": "\xc0\xaf"')),
+    ("UTF-8 encoded surrogate", _pupil_raw(b'"voornaam": "\xed\xa0\x80"')),
+    ("truncated UTF-8", _pupil_raw(b'"voornaam": "\xe2\x82"')),
+    ("lone surrogate escape", _pupil('"voornaam": "\\ud800"')),
+    ("lone low surrogate escape", _pupil('"voornaam": "\\udc00"')),
+    ("UTF-8 byte-order mark", b"\xef\xbb\xbf" + BODY),
+    ("UTF-16 with BOM", BODY.decode().encode("utf-16")),
+    ("UTF-16LE", BODY.decode().encode("utf-16-le")),
+    ("UTF-32", BODY.decode().encode("utf-32")),
+    ("trailing garbage", BODY + b" x"),
+    ("two objects", BODY + BODY),
+    ("trailing comma", b'{"leerlingen": [],}'),
+    ("comment", b'{"leerlingen": [] /* bsn */}'),
+    ("single quotes", b"{'leerlingen': []}"),
+    ("unquoted key", b"{leerlingen: []}"),
+    ("raw control character", _pupil_raw(b'"voornaam": "Sa\x01nne"')),
+    ("NUL after the object", BODY + b"\x00"),
+    ("unterminated", BODY[:-1]),
+    ("whitespace only", b" \n "),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), JSON_REFUSED, ids=[c[0] for c in JSON_REFUSED])
+async def test_json_the_gateway_cannot_read_exactly_is_400(
+    start: Any, upstream: Upstream, case: str, body: bytes
+) -> None:
+    """NaN, huge numbers, deep nesting, non-objects, bad UTF-8 and BOMs: 400, nothing sent."""
+    gateway = await start()
+    response = await gateway.push(body)
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "malformed-body")
+
+
+NUMBERS_IN_STRIPPED_VALUES = [
+    ("1e400", _pupil('"bsn": 1e400')),
+    ("5000-digit integer", _pupil('"bsn": ' + "9" * 5000)),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "body"), NUMBERS_IN_STRIPPED_VALUES, ids=[c[0] for c in NUMBERS_IN_STRIPPED_VALUES]
+)
+async def test_an_unreadable_number_in_a_stripped_value_never_leaves(
+    start: Any, upstream: Upstream, case: str, body: bytes
+) -> None:
+    """A number no parser can hold, in a field that is stripped anyway, is stripped and counted.
+
+    The compiled filter scans stripped values for their structure without converting them
+    (docs/decisions.md), so unlike the reference filter it does not refuse such a body.
+    """
+    gateway = await start()
+    response = await gateway.push(body)
+    assert response.status_code == 200, response.text
+    assert b"bsn" not in upstream.received[0].body
+    [entry] = await gateway.transfers()
+    assert entry["fields_stripped"]["leerlingen[].bsn"] == 1
+
+
+async def test_a_duplicate_school_naming_another_school_last_is_blocked(
+    start: Any, upstream: Upstream
+) -> None:
+    """With two school keys, the last one is the one checked, as it is the one that would go."""
+    gateway = await start()
+    body = b'{"school": {"brin": "99XX"}, "school": {"brin": "98YY"}, "leerlingen": []}'
+    response = await gateway.push(body)
+    await assert_refused(gateway, upstream, Answer.of(response), 403, "school-mismatch", "blocked")
+
+
+# --- query strings -----------------------------------------------------------------------------
+
+QUERIES = [
+    # (case, method, query, upstream query pairs, stripped count)
+    ("allowed parameter", "GET", "since=2024-01-01", [("since", "2024-01-01")], 0),
+    ("allowed plus pupil data", "GET", f"since=2024-01-01&naam=Sanne&bsn={BSN}",
+     [("since", "2024-01-01")], 2),
+    ("only pupil data", "GET", f"bsn={BSN}", [], 1),
+    ("allowed name percent-encoded", "GET", "sinc%65=2024", [("since", "2024")], 0),
+    ("name in another case", "GET", "SINCE=2024", [], 1),
+    ("allowed parameter twice", "GET", "since=1&since=2", [("since", "1"), ("since", "2")], 0),
+    ("semicolon in the value", "GET", f"since=1;bsn={BSN}", [("since", f"1;bsn={BSN}")], 0),
+    ("encoded & in the value", "GET", f"since=1%26bsn%3D{BSN}", [("since", f"1&bsn={BSN}")], 0),
+    ("empty name", "GET", f"={BSN}", [], 1),
+    ("fragment after the query", "GET", f"since=1#bsn={BSN}", [("since", "1")], 0),
+    ("empty query", "GET", "", [], 0),
+    ("pupil data on a route with no query", "POST", f"naam=Sanne&bsn={BSN}", [], 2),
+    ("allowed elsewhere, not on this route", "POST", "since=2024", [], 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "query", "pairs", "count"), QUERIES, ids=[q[0] for q in QUERIES]
+)
+async def test_only_the_query_parameters_a_route_names_are_forwarded(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    method: str,
+    query: str,
+    pairs: list[tuple[str, str]],
+    count: int,
+) -> None:
+    """Parameters the route does not name are stripped and counted as ``?*``, never named."""
+    gateway = await start()
+    body = BODY if method == "POST" else b""
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
+    target = "/proxy/basispoort/sync" + (f"?{query}" if query else "")
+    response = await rawhttp.request(gateway.url, method, target, headers, body)
+    document = FILTERED if method == "POST" else None
+    stripped = (STRIPPED if method == "POST" else {}) | ({"?*": count} if count else {})
+    received = await assert_forwarded(gateway, upstream, Answer.of(response), document, stripped)
+    assert parse_qsl(received.query, keep_blank_values=True) == pairs
+    assert ";" not in received.query  # no second parameter hides behind a ';'
+    if not any(BSN in value for _, value in pairs):  # only an allowed parameter may carry it
+        assert BSN not in received.query
+    assert "Sanne" not in received.query
+
+
+BAD_QUERIES = [
+    ("name without =", f"since&bsn{BSN}"),
+    ("empty pair", f"since=1&&bsn={BSN}"),
+    ("trailing &", "since=1&"),
+]
+
+
+@pytest.mark.parametrize(("case", "query"), BAD_QUERIES, ids=[q[0] for q in BAD_QUERIES])
+async def test_a_query_string_that_cannot_be_parsed_strictly_is_400(
+    start: Any, upstream: Upstream, case: str, query: str
+) -> None:
+    """A query string the gateway cannot read exactly is refused, not guessed at."""
+    gateway = await start()
+    response = await rawhttp.request(
+        gateway.url, "GET", f"/proxy/basispoort/sync?{query}", credentials(gateway)
+    )
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "bad-query")
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+HOSTILE_REQUEST_HEADERS = [
+    ("Cookie", f"session=las; bsn={BSN}"),
+    ("Proxy-Authorization", "Basic bGFzOmxhcw=="),
+    ("X-Api-Key", "the-las-own-key"),
+    ("Connection", "keep-alive, X-Pupil"),
+    ("X-Pupil", f"Sanne {BSN}"),
+    ("Keep-Alive", "timeout=5, max=1000"),
+    ("TE", "trailers"),
+    ("Trailer", "X-Bsn"),
+    ("X-Forwarded-For", "203.0.113.7"),
+    ("X-Forwarded-Host", "evil.example"),
+    ("X-Forwarded-Proto", "http"),
+    ("X-Real-IP", "203.0.113.7"),
+    ("Forwarded", "for=203.0.113.7;host=evil.example"),
+    ("Via", "1.1 las"),
+    ("Origin", "https://evil.example"),
+    ("Referer", f"https://las.example/leerling/{BSN}"),
+    ("X-HTTP-Method-Override", "DELETE"),
+    ("X-Original-URL", "/admin"),
+    ("X-Rewrite-URL", "/admin"),
+    ("User-Agent", f"ParnasSys/1.0 ({BSN})"),
+    ("X-Transfer-Id", "forged-by-the-las"),
+    ("Content-Encoding", "identity"),
+    ("Content-Language", "nl"),
+    ("If-None-Match", '"abc"'),
+    ("Range", "bytes=0-10"),
+    ("Max-Forwards", "0"),
+]
+EXPECTED_UPSTREAM_HEADERS = {
+    "host", "accept", "accept-encoding", "accept-language", "user-agent", "x-transfer-id",
+    "x-api-key", "content-type", "content-length",
+}  # fmt: skip
+
+
+def assert_gateway_headers_only(
+    received: Received, gateway_answer: Answer, upstream: Upstream
+) -> dict[str, str]:
+    """The upstream got the allowlist, the gateway's own headers and the supplier credential."""
+    sent = {name.lower(): value for name, value in received.headers.items()}
+    assert set(sent) <= EXPECTED_UPSTREAM_HEADERS, sorted(set(sent) - EXPECTED_UPSTREAM_HEADERS)
+    assert sent["host"] == upstream.url.split("/")[2]
+    assert sent["user-agent"] == "Poortwachter"
+    assert sent["x-transfer-id"] == gateway_answer.headers["x-transfer-id"]
+    assert sent["x-api-key"] == SECRET
+    if received.body:
+        assert sent["content-type"] == "application/json"
+        assert sent["content-length"] == str(len(received.body))
+    for value in sent.values():
+        assert BSN not in value and "pw_" not in value
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), HOSTILE_REQUEST_HEADERS, ids=[h[0] for h in HOSTILE_REQUEST_HEADERS]
+)
+async def test_caller_headers_off_the_allowlist_stay_behind(
+    start: Any, upstream: Upstream, name: str, value: str
+) -> None:
+    """A caller header that is not Accept or Accept-Language does not reach the supplier."""
+    gateway = await start()
+    response = await gateway.push(BODY, headers=gateway.headers(**{name: value}))
+    answer = Answer.of(response)
+    received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
+    sent = assert_gateway_headers_only(received, answer, upstream)
+    assert sent.get(name.lower()) != value
+    assert "authorization" not in sent and "x-school" not in sent and "cookie" not in sent
+
+
+async def test_host_and_hop_by_hop_headers_sent_raw_stay_behind(
+    start: Any, upstream: Upstream
+) -> None:
+    """Host, Proxy-Connection and friends written byte for byte do not reach the supplier.
+
+    (A request with ``Upgrade`` is refused whole: see the upgrade test above.)
+    """
+    gateway = await start()
+    headers = [
+        ("Authorization", f"Bearer {gateway.source_key}"),
+        ("X-School", SCHOOL),
+        ("Proxy-Connection", "keep-alive"),
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("Content-Length", "0"),
+    ]
+    response = await rawhttp.request(
+        gateway.url, "GET", "/proxy/basispoort/sync", headers, host_header="evil.example"
+    )
+    answer = Answer.of(response)
+    received = await assert_forwarded(gateway, upstream, answer, None, {})
+    sent = assert_gateway_headers_only(received, answer, upstream)
+    assert "upgrade" not in sent and "proxy-connection" not in sent
+
+
+async def test_accept_headers_pass_and_the_supplier_credential_replaces_the_las_key(
+    start: Any, upstream: Upstream
+) -> None:
+    """Accept and Accept-Language pass as sent; the LAS's key never does, the gateway's does."""
+    gateway = await start()
+    headers = gateway.headers(
+        Accept="application/json", **{"Accept-Language": "nl-NL", "X-Api-Key": "las-key"}
+    )
+    response = await gateway.push(BODY, headers=headers)
+    answer = Answer.of(response)
+    received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
+    sent = assert_gateway_headers_only(received, answer, upstream)
+    assert (sent["accept"], sent["accept-language"]) == ("application/json", "nl-NL")
+    assert set(sent) == EXPECTED_UPSTREAM_HEADERS
+
+
+async def test_an_authorization_credential_is_the_suppliers_not_the_las(
+    start: Any, upstream: Upstream
+) -> None:
+    """With an Authorization credential configured, the LAS's bearer key is replaced by it."""
+    suppliers = SUPPLIERS.replace(
+        "header: X-Api-Key", "header: Authorization\n      scheme: Bearer"
+    )
+    gateway = await start(suppliers=suppliers)
+    response = await gateway.push(BODY)
+    received = await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED)
+    sent = {name.lower(): value for name, value in received.headers.items()}
+    assert sent["authorization"] == f"Bearer {SECRET}"
+    assert gateway.source_key not in json.dumps(sent)
+
+
+async def test_an_empty_post_carries_no_content_type_the_gateway_did_not_set(
+    start: Any, upstream: Upstream
+) -> None:
+    """An empty POST goes upstream with no Content-Type: there is no body to describe."""
+    gateway = await start()
+    response = await gateway.push(b"")
+    received = await assert_forwarded(gateway, upstream, Answer.of(response), None, {})
+    sent = {name.lower(): value for name, value in received.headers.items()}
+    assert "content-type" not in sent
+
+
+PASSED_BACK = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    "ETag": '"v1"',
+    "Last-Modified": "Wed, 21 Oct 2026 07:28:00 GMT",
+    "Retry-After": "120",
+    "Content-Language": "nl",
+}
+HOSTILE_RESPONSE_HEADERS = [
+    ("Set-Cookie", "supplier_session=abc; Path=/"),
+    ("Server", "SupplierServer/9.9"),
+    ("X-Powered-By", "PHP/5.4"),
+    ("Location", "https://evil.example/phish"),
+    ("Refresh", "0; url=https://evil.example/"),
+    ("Link", "<https://evil.example/>; rel=preload"),
+    ("WWW-Authenticate", 'Basic realm="supplier"'),
+    ("Strict-Transport-Security", "max-age=0"),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Content-Security-Policy", "default-src *"),
+    ("X-Transfer-Id", "forged-by-the-supplier"),
+    ("X-Debug-Pupil", f"Sanne {BSN}"),
+    ("Connection", "close"),
+    ("Alt-Svc", 'h2="evil.example:443"'),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), HOSTILE_RESPONSE_HEADERS, ids=[h[0] for h in HOSTILE_RESPONSE_HEADERS]
+)
+async def test_only_allowlisted_supplier_headers_come_back(
+    start: Any, upstream: Upstream, name: str, value: str
+) -> None:
+    """The six allowlisted response headers come back as sent; anything else stays behind."""
+    upstream.reply_headers = {**PASSED_BACK, name: value}
+    gateway = await start()
+    response = await gateway.push(BODY)
+    answer = Answer.of(response)
+    await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
+    for allowed, sent_value in PASSED_BACK.items():
+        assert answer.headers[allowed.lower()] == sent_value
+    assert answer.headers.get(name.lower()) != value
+    assert answer.headers["x-transfer-id"] != "forged-by-the-supplier"
+    own = {"content-length", "date", "server", "x-transfer-id"}
+    assert set(answer.headers) <= {h.lower() for h in PASSED_BACK} | own
+    assert "aiohttp" not in answer.headers.get("server", "")
+    assert answer.body == upstream.reply
+
+
+# --- {path} ------------------------------------------------------------------------------------
+
+PATHS_REFUSED = [
+    # (case, raw request target, status, problem)
+    ("dot-dot in the middle", b"/proxy/basispoort/a/../b", 400, "bad-path"),
+    ("dot-dot first", b"/proxy/basispoort/../x", 400, "bad-path"),
+    ("dot-dot last", b"/proxy/basispoort/sync/..", 400, "bad-path"),
+    ("dot segment", b"/proxy/basispoort/./sync", 400, "bad-path"),
+    ("dot segment last", b"/proxy/basispoort/sync/.", 400, "bad-path"),
+    ("%2e%2e", b"/proxy/basispoort/%2e%2e/x", 400, "bad-path"),
+    ("%2E%2E upper case", b"/proxy/basispoort/a/%2E%2E", 400, "bad-path"),
+    (".%2e mixed", b"/proxy/basispoort/.%2E/x", 400, "bad-path"),
+    ("%2e single", b"/proxy/basispoort/%2e", 400, "bad-path"),
+    ("%2F in a segment", b"/proxy/basispoort/a%2Fb", 400, "bad-path"),
+    ("%2f lower case", b"/proxy/basispoort/a%2fb/c", 400, "bad-path"),
+    ("%5C in a segment", b"/proxy/basispoort/a%5Cb", 400, "bad-path"),
+    ("..%5c..%5c", b"/proxy/basispoort/..%5c..%5cx", 400, "bad-path"),
+    ("raw backslash", b"/proxy/basispoort/a\\b", 400, "bad-path"),
+    ("raw backslash dot-dot", b"/proxy/basispoort/..\\..\\x", 400, "bad-path"),
+    ("@ host", b"/proxy/basispoort/@evil.example/x", 400, "bad-path"),
+    ("user@host", b"/proxy/basispoort/user@evil.example", 400, "bad-path"),
+    ("//host", b"/proxy/basispoort//evil.example/sync", 403, "route-not-covered"),
+    ("empty segment", b"/proxy/basispoort/a//b", 403, "route-not-covered"),
+    ("absolute URL", b"/proxy/basispoort/http://evil.example/x", 403, "route-not-covered"),
+    (
+        "absolute URL, encoded",
+        b"/proxy/basispoort/http:%2F%2Fevil.example",
+        403,
+        "route-not-covered",
+    ),
+    ("encoded traversal", b"/proxy/basispoort/a%2F..%2F..%2Fx", 403, "route-not-covered"),
+    ("only slashes", b"/proxy/basispoort///", 403, "route-not-covered"),
+    ("too deep for any route", b"/proxy/basispoort/a/b/c/d", 403, "route-not-covered"),
+    ("no path", b"/proxy/basispoort", 403, "route-not-covered"),
+    ("backslash after the slug", b"/proxy/basispoort\\..\\x", 404, "unknown-supplier"),
+    ("dot-dot-semicolon (Tomcat)", b"/proxy/basispoort/..;/x", 400, "bad-path"),
+    ("IIS %u escape", b"/proxy/basispoort/%u002e%u002e", 400, "bad-path"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "status", "problem"), PATHS_REFUSED, ids=[p[0] for p in PATHS_REFUSED]
+)
+async def test_a_path_that_could_leave_the_suppliers_api_is_refused(
+    start: Any, upstream: Upstream, case: str, target: bytes, status: int, problem: str
+) -> None:
+    """Dot segments, encoded separators, ``//host``, ``@`` and URLs are refused and logged."""
+    gateway = await start()
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    outcome = "blocked" if status == 403 else "rejected"
+    await assert_refused(gateway, upstream, Answer.of(response), status, problem, outcome)
+
+
+PATHS_FORWARDED = [
+    # (case, raw request target, path the supplier's server sees)
+    ("absolute-form request target", b"http://evil.example/proxy/basispoort/a/b", "/api/a/b"),
+    ("encoded @ stays a path character", b"/proxy/basispoort/a%40evil.example",
+     "/api/a@evil.example"),
+    ("double-encoded dot-dot stays encoded", b"/proxy/basispoort/a/%252e%252e", "/api/a/%2e%2e"),
+    ("fragment is dropped", b"/proxy/basispoort/sync#../../admin", "/api/sync"),
+    ("trailing slash", b"/proxy/basispoort/a/b/", "/api/a/b/"),
+    ("colon in a segment", b"/proxy/basispoort/C:", "/api/C:"),
+    ("tilde and semicolon", b"/proxy/basispoort/~/;", "/api/~/;"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "path"), PATHS_FORWARDED, ids=[p[0] for p in PATHS_FORWARDED]
+)
+async def test_an_odd_path_that_stays_under_the_base_goes_only_there(
+    start: Any, upstream: Upstream, case: str, target: bytes, path: str
+) -> None:
+    """A path that is odd but cannot leave the supplier's base URL reaches only that base."""
+    gateway = await start()
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    received = await assert_forwarded(gateway, upstream, Answer.of(response), None, {}, path=path)
+    assert received.path.startswith("/api/")
+
+
+PATHS_NOT_PROXIED = [
+    # (case, raw request target, status, problem or None for uvicorn's plain-text 400)
+    ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found"),
+    ("asterisk-form", b"*", 404, "not-found"),
+    ("authority-form", b"evil.example:80", 400, None),
+    ("raw non-ASCII", "/proxy/basispoort/café".encode(), 400, None),
+    ("raw space", b"/proxy/basispoort/a b", 400, None),
+    ("raw tab", b"/proxy/basispoort/a\tb", 400, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "status", "problem"),
+    PATHS_NOT_PROXIED,
+    ids=[p[0] for p in PATHS_NOT_PROXIED],
+)
+async def test_a_target_that_is_no_proxy_path_is_refused_before_the_proxy(
+    start: Any, upstream: Upstream, case: str, target: bytes, status: int, problem: str | None
+) -> None:
+    """Targets outside /proxy/<supplier>/ or unparseable by the server never reach a supplier."""
+    gateway = await start()
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    await assert_not_logged(gateway, upstream, Answer.of(response), status, problem)
+
+
+async def test_a_percent_encoded_supplier_slug_does_not_shift_the_path(
+    start: Any, upstream: Upstream
+) -> None:
+    """The path forwarded and logged is the one after the slug, however the slug was spelled."""
+    gateway = await start()
+    target = b"/proxy/%62asispoort/a/b"
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    if response.status == 200:
+        await assert_forwarded(gateway, upstream, Answer.of(response), None, {}, path="/api/a/b")
+        [entry] = await gateway.transfers()
+        assert entry["path"] == "/a/b"
+    else:
+        await assert_refused(gateway, upstream, Answer.of(response), 400, "bad-path")
+
+
+async def test_an_encoded_newline_in_the_path_is_refused_and_logged(
+    start: Any, upstream: Upstream
+) -> None:
+    """A path under /proxy/<slug>/ is always judged by the proxy, and the FG sees it logged."""
+    gateway = await start()
+    target = b"/proxy/basispoort/a%0aHost:%20evil.example"
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "bad-path")
+
+
+CONTROL_PATHS = [
+    ("%00", b"/proxy/basispoort/a%00.json"),
+    ("%0d%0a", b"/proxy/basispoort/a%0d%0a"),
+    ("%0d", b"/proxy/basispoort/a%0dX-Bsn:%20123456782"),
+    ("%09", b"/proxy/basispoort/a%09b"),
+    ("%1b", b"/proxy/basispoort/a%1b"),
+    ("%7f", b"/proxy/basispoort/a%7f"),
+]
+
+
+@pytest.mark.parametrize(("case", "target"), CONTROL_PATHS, ids=[c[0] for c in CONTROL_PATHS])
+async def test_an_encoded_control_character_in_the_path_is_refused(
+    start: Any, upstream: Upstream, case: str, target: bytes
+) -> None:
+    """NUL, CR, LF and other control characters never reach the supplier's path."""
+    gateway = await start()
+    response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
+    await assert_refused(gateway, upstream, Answer.of(response), 400, "bad-path")
+
+
+# --- methods -----------------------------------------------------------------------------------
+
+METHODS = [
+    # (method, status, problem, logged)
+    ("HEAD", 403, "route-not-covered", True),
+    ("DELETE", 403, "route-not-covered", True),
+    ("PATCH", 403, "route-not-covered", True),
+    ("OPTIONS", 405, "method-not-allowed", False),
+    ("TRACE", 405, "method-not-allowed", False),
+    ("PROPFIND", 405, "method-not-allowed", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "problem", "logged"), METHODS, ids=[m[0] for m in METHODS]
+)
+async def test_a_method_no_route_names_sends_nothing(
+    start: Any, upstream: Upstream, method: str, status: int, problem: str, logged: bool
+) -> None:
+    """A method the agreement does not name, or the proxy does not take, reaches no supplier."""
+    gateway = await start()
+    headers = credentials(gateway, **{"Content-Type": "application/json", "Content-Length": "2"})
+    response = await rawhttp.request(gateway.url, method, "/proxy/basispoort/sync", headers, b"{}")
+    answer = Answer.of(response)
+    if method == "HEAD":  # no body comes back for HEAD: the problem is in the log only
+        assert answer.status == status
+        assert upstream.received == []
+        [entry] = await gateway.transfers()
+        assert (entry["outcome"], entry["status"], entry["problem"]) == ("blocked", status, problem)
+    elif logged:
+        await assert_refused(gateway, upstream, answer, status, problem, "blocked")
+    else:
+        await assert_not_logged(gateway, upstream, answer, status, problem)
