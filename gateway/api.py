@@ -6,6 +6,7 @@ the FG pages do not shift what comes next.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -17,11 +18,14 @@ from starlette.responses import Response
 from gateway import authenticate
 from gateway.keys import KeyStore
 from gateway.models import TransferRecord
-from gateway.problems import Refusal, Rejected, refusal_response
+from gateway.problems import LogUnavailable, Refusal, Rejected, refusal_response
+from gateway.schools import School, SchoolCodeError
 from gateway.tls import client_certificate
 from gateway.transfer import OUTCOMES
 
 MAX_LIMIT = 500
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+logger = logging.getLogger("gateway.api")
 _encoder = msgspec.json.Encoder()
 
 
@@ -91,9 +95,15 @@ async def transfers(request: Request) -> Response:
             raise Rejected(400, "bad-filter", f"parameter {repeated[0]!r} is given twice")
         query = TransferRecord.all()
         if "supplier" in params:
+            if not _SLUG.fullmatch(params["supplier"]):
+                raise Rejected(400, "bad-filter", "supplier is not a supplier name")
             query = query.filter(supplier=params["supplier"])
         if "school" in params:
-            query = query.filter(school=params["school"])
+            try:
+                school = School.parse(params["school"])
+            except SchoolCodeError as error:
+                raise Rejected(400, "bad-filter", str(error)) from None
+            query = query.filter(school=str(school))
         if "outcome" in params:
             if params["outcome"] not in OUTCOMES:
                 raise Rejected(400, "bad-filter", f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -105,7 +115,11 @@ async def transfers(request: Request) -> Response:
         if "before" in params:
             query = query.filter(seq__lt=_int("before", params["before"], 1, 2**63 - 1))
         limit = _int("limit", params["limit"], 1, MAX_LIMIT) if "limit" in params else 50
-        records = await query.order_by("-seq").limit(limit + 1)
+        try:
+            records = await query.order_by("-seq").limit(limit + 1)
+        except Exception:
+            logger.exception("the transfer log cannot be read")
+            raise LogUnavailable("the transfer log cannot be read") from None
     except Refusal as refusal:
         return refusal_response(refusal)
     page = records[:limit]

@@ -119,11 +119,16 @@ class Upstream:
                 allow_redirects=False,
                 ssl=supplier.tls if supplier.tls is not None else True,
             ) as response:
-                content = await response.content.read(MAX_RESPONSE_BYTES + 1)
-                if len(content) > MAX_RESPONSE_BYTES:
-                    raise UpstreamFailed(
-                        502, "upstream-unreachable", f"{supplier.slug} answered with too much"
-                    )
+                chunks = []
+                size = 0
+                async for chunk in response.content.iter_chunked(256 * 1024):
+                    size += len(chunk)
+                    if size > MAX_RESPONSE_BYTES:
+                        raise UpstreamFailed(
+                            502, "upstream-unreachable", f"{supplier.slug} answered with too much"
+                        )
+                    chunks.append(chunk)
+                content = b"".join(chunks)
                 return UpstreamResponse(
                     status=response.status,
                     headers={

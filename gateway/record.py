@@ -115,8 +115,9 @@ class TransferLog:
             raise LogUnavailable(
                 f"the transfer log was not written within {self._write_timeout:g} s"
             ) from None
-        except Exception as error:
-            raise LogUnavailable(f"the transfer log cannot be written: {error}") from None
+        except Exception:
+            # The cause is in the operational log; it may quote another transfer's values.
+            raise LogUnavailable("the transfer log cannot be written") from None
 
     async def _run(self) -> None:
         stopping = False
@@ -135,24 +136,29 @@ class TransferLog:
 
     async def _commit(self, batch: list[_Write]) -> None:
         try:
-            async with in_transaction() as connection:
-                inserts = [TransferRecord(**v) for kind, v, _ in batch if kind == "insert"]
-                if inserts:
-                    await TransferRecord.bulk_create(inserts, using_db=connection)
-                for kind, values, _ in batch:
-                    if kind == "update":
-                        fields = {k: v for k, v in values.items() if k != "id"}
-                        await (
-                            TransferRecord.filter(id=values["id"])
-                            .using_db(connection)
-                            .update(**fields)
-                        )
-        except Exception as error:
-            logger.exception("transfer log batch of %d failed", len(batch))
-            failure = error
-            _settle(batch, lambda f: f.set_exception(failure))
+            await _write_all(batch)
+        except Exception:
+            if len(batch) == 1:
+                logger.exception("transfer log write failed")
+                _settle(batch, lambda f: f.set_exception(LogUnavailable()))
+                return
+            # One bad entry must not fail the others: write each on its own.
+            logger.warning("transfer log batch of %d failed; writing one by one", len(batch))
+            for write in batch:
+                await self._commit([write])
             return
         _settle(batch, lambda f: f.set_result(None))
+
+
+async def _write_all(batch: list[_Write]) -> None:
+    async with in_transaction() as connection:
+        inserts = [TransferRecord(**v) for kind, v, _ in batch if kind == "insert"]
+        if inserts:
+            await TransferRecord.bulk_create(inserts, using_db=connection)
+        for kind, values, _ in batch:
+            if kind == "update":
+                fields = {k: v for k, v in values.items() if k != "id"}
+                await TransferRecord.filter(id=values["id"]).using_db(connection).update(**fields)
 
 
 def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None]) -> None:

@@ -1,0 +1,524 @@
+"""Faults for real: a PostgreSQL server stopped under a running gateway, and suppliers that
+reset, babble, lie about lengths, hang or refuse, served by real sockets on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway import samples
+from tests.conftest import ROOT, SCHOOL, RunningGateway, Upstream
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "transfer_id"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def assert_problem(response: httpx.Response, status: int, problem: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert set(body) >= PROBLEM_FIELDS
+    assert body["type"] == f"/problems/{problem}", body
+    assert body["status"] == status
+    assert body["transfer_id"] == response.headers["X-Transfer-Id"]
+    return body
+
+
+# --- a private PostgreSQL cluster that the test may stop and start ---------------------------
+
+
+@dataclass
+class PrivatePostgres:
+    directory: Path
+    port: int
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(self.data),
+             *args],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        self._pg_ctl("-o", options, "-l", str(self.directory / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        """Stop it the hard way: no checkpoint, every connection cut."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def running(self) -> bool:
+        done = subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(self.data),
+             "status"],
+            capture_output=True, timeout=30,
+        )  # fmt: skip
+        return done.returncode == 0
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL 15 cluster of our own on a free port, removed afterwards whatever happens."""
+    if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
+        pytest.skip(f"needs PostgreSQL 15 binaries in {PG_BIN} and runuser")
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run PostgreSQL as the postgres user")
+    directory = Path(tempfile.mkdtemp(prefix="pw-pg-"))
+    shutil.chown(directory, "postgres", "postgres")
+    cluster = PrivatePostgres(directory, _free_port())
+    try:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(cluster.data),
+             "-A", "trust", "-U", "postgres", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        cluster.start()
+        yield cluster
+    finally:
+        with contextlib.suppress(Exception):
+            if cluster.running():
+                cluster.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+# --- a gateway as a real process ---------------------------------------------------------------
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@dataclass
+class GatewayProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+    source_key: str
+    fg_key: str
+    client: httpx.AsyncClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.AsyncClient(base_url=self.url, timeout=30)
+
+    async def push(self) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.source_key}", "X-School": SCHOOL,
+                   "Content-Type": "application/json"}  # fmt: skip
+        body = json.dumps(samples.sync(2)).encode()
+        return await self.client.post("/proxy/basispoort/sync", content=body, headers=headers)
+
+    async def transfers(self) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            "/api/transfers", headers={"Authorization": f"Bearer {self.fg_key}"}
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+@contextlib.asynccontextmanager
+async def gateway_process(
+    tmp_path: Path, database_url: str, upstream_url: str, **settings: str
+) -> AsyncIterator[GatewayProcess]:
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_UPSTREAM_BASISPOORT": upstream_url,
+        **{f"GATEWAY_{name.upper()}": value for name, value in settings.items()},
+    }
+    source_key = _cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
+    fg_key = _cli(env, "keys", "create", "--role", "fg", "--client", "fg")
+    port = _free_port()
+    log = tmp_path / f"gateway-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    running = GatewayProcess(process, f"http://127.0.0.1:{port}", log, source_key, fg_key)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if (await running.client.get("/healthz")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the gateway did not start"
+            await asyncio.sleep(0.1)
+        yield running
+    finally:
+        await running.client.aclose()
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+# --- the database stops under a running gateway -----------------------------------------------
+
+
+async def test_database_stopped_mid_run_refuses_with_503_and_recovers(
+    tmp_path: Path, private_postgres: PrivatePostgres, upstream: Upstream
+) -> None:
+    """With the key still cached, a push while PostgreSQL is down gets 503 log-unavailable and
+    reaches no supplier; once the database is back the next push is forwarded and logged."""
+    async with gateway_process(
+        tmp_path, private_postgres.url, upstream.url,
+        key_cache_seconds="600", log_write_timeout="3",
+    ) as gateway:  # fmt: skip
+        first = await gateway.push()
+        assert first.status_code == 200, first.text
+        assert len(upstream.received) == 1
+
+        private_postgres.stop()
+        health = await gateway.client.get("/healthz")
+        assert health.status_code == 503
+        refused = await gateway.push()
+        assert_problem(refused, 503, "log-unavailable")
+        assert len(upstream.received) == 1, "data left while the log could not be written"
+
+        private_postgres.start()
+        deadline = time.monotonic() + 20
+        again = await gateway.push()
+        while again.status_code != 200 and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            again = await gateway.push()
+        assert again.status_code == 200, again.text
+        assert len(upstream.received) == 2
+        entries = {e["id"]: e for e in await gateway.transfers()}
+        assert entries[again.headers["X-Transfer-Id"]]["outcome"] == "forwarded"
+        assert entries[first.headers["X-Transfer-Id"]]["outcome"] == "forwarded"
+        assert refused.headers["X-Transfer-Id"] not in entries  # unrecorded: nothing was sent
+
+
+async def test_database_stopped_before_key_lookup_gives_503_and_recovers(
+    tmp_path: Path, private_postgres: PrivatePostgres, upstream: Upstream
+) -> None:
+    """With no cached key, a push while PostgreSQL is down gets 503 log-unavailable (not a 500,
+    not a misleading 401) and reaches no supplier; the next push after the restart works."""
+    async with gateway_process(
+        tmp_path, private_postgres.url, upstream.url,
+        key_cache_seconds="0", log_write_timeout="3",
+    ) as gateway:  # fmt: skip
+        assert (await gateway.push()).status_code == 200
+        private_postgres.stop()
+        refused = await gateway.push()
+        assert len(upstream.received) == 1, "data left while the database was down"
+        assert_problem(refused, 503, "log-unavailable")
+        private_postgres.start()
+        deadline = time.monotonic() + 20
+        again = await gateway.push()
+        while again.status_code != 200 and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            again = await gateway.push()
+        assert again.status_code == 200, again.text
+        assert len(upstream.received) == 2
+        ids = {e["id"] for e in await gateway.transfers()}
+        assert again.headers["X-Transfer-Id"] in ids
+
+
+async def test_review_api_with_an_uncached_key_during_outage_answers_503(
+    tmp_path: Path, private_postgres: PrivatePostgres, upstream: Upstream
+) -> None:
+    """The FG's review API answers a database outage during its key lookup with a 503
+    log-unavailable problem, and /healthz says 503 too."""
+    async with gateway_process(
+        tmp_path, private_postgres.url, upstream.url, key_cache_seconds="0"
+    ) as gateway:
+        assert await gateway.transfers() == []
+        private_postgres.stop()
+        assert (await gateway.client.get("/healthz")).status_code == 503
+        response = await gateway.client.get(
+            "/api/transfers", headers={"Authorization": f"Bearer {gateway.fg_key}"}
+        )
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"] == "/problems/log-unavailable"
+
+
+async def test_review_api_with_a_cached_key_during_outage_answers_503(
+    tmp_path: Path, private_postgres: PrivatePostgres, upstream: Upstream
+) -> None:
+    """With the FG key cached, a database outage during the log query is a 503 problem too."""
+    async with gateway_process(
+        tmp_path, private_postgres.url, upstream.url, key_cache_seconds="600"
+    ) as gateway:
+        assert await gateway.transfers() == []  # the FG key is now cached
+        private_postgres.stop()
+        response = await gateway.client.get(
+            "/api/transfers", headers={"Authorization": f"Bearer {gateway.fg_key}"}
+        )
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"] == "/problems/log-unavailable"
+
+
+# --- suppliers that fail at the socket ---------------------------------------------------------
+
+Fault = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@dataclass
+class RawUpstream:
+    """A bare TCP server that reads one HTTP request and then misbehaves as told."""
+
+    fault: Fault
+    bodies: list[bytes] = field(default_factory=list)
+    url: str = ""
+    server: asyncio.Server | None = None
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/api/"
+
+    async def stop(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        if self.handlers:
+            await asyncio.wait(self.handlers, timeout=5)
+        await self.server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            self.bodies.append(await reader.readexactly(length))
+            await self.fault(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.transport.abort()
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with a TCP RST rather than a FIN."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def reset_mid_response(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+        b'{"accepted": [1, 2, '
+    )
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    _reset(writer)
+
+
+async def reset_before_response(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    _reset(writer)
+
+
+async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"\x16\x03\x01\x00\xa5\x01\x00\xff garbage, not HTTP at all\r\n\r\n" * 4)
+    await writer.drain()
+    await asyncio.sleep(0.05)
+
+
+def answer(head: bytes, body: bytes = b'{"ok": true}') -> Fault:
+    async def fault(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + head + b"\r\n")
+        writer.write(body)
+        await writer.drain()
+        await asyncio.sleep(0.05)
+
+    return fault
+
+
+async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.read()  # answer nothing until the gateway gives up and closes
+
+
+FAULTS = [
+    pytest.param(reset_mid_response, 502, "upstream-unreachable", id="reset-mid-response"),
+    pytest.param(reset_before_response, 502, "upstream-unreachable", id="reset-before-response"),
+    pytest.param(garbage, 502, "upstream-unreachable", id="garbage"),
+    pytest.param(answer(b"Content-Length: twelve\r\n"), 502, "upstream-unreachable",
+                 id="content-length-not-a-number"),
+    pytest.param(answer(b"Content-Length: -12\r\n"), 502, "upstream-unreachable",
+                 id="content-length-negative"),
+    pytest.param(answer(b"Content-Length: 12\r\nContent-Length: 4\r\n"), 502,
+                 "upstream-unreachable", id="content-length-twice-differently"),
+    pytest.param(answer(b"Content-Length: 5000\r\n"), 502, "upstream-unreachable",
+                 id="content-length-longer-than-body"),
+    pytest.param(hang, 504, "upstream-timeout", id="never-answers"),
+]  # fmt: skip
+
+SUPPLIERS = (
+    "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
+    "    connect_timeout: 2\n    read_timeout: 1\n"
+)
+
+
+@pytest.mark.parametrize(("fault", "status", "problem"), FAULTS)
+async def test_supplier_fault_gives_problem_and_upstream_error_entry(
+    fault: Fault, status: int, problem: str, start_gateway: Any, upstream: Upstream
+) -> None:
+    """A supplier that fails at the socket gives 502/504 problem+json, and the log entry says
+    upstream_error with the SHA-256 of exactly the body that reached the supplier."""
+    raw = RawUpstream(fault)
+    await raw.start()
+    try:
+        upstream.url = raw.url  # start_gateway points basispoort at upstream.url
+        gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
+        started = time.monotonic()
+        response = await gateway.push(samples.sync(3))
+        assert time.monotonic() - started < 10
+        body = assert_problem(response, status, problem)
+        [entry] = await gateway.transfers()
+        assert entry["id"] == body["transfer_id"]
+        assert (entry["outcome"], entry["status"], entry["problem"]) == (
+            "upstream_error", status, problem
+        )  # fmt: skip
+        assert entry["upstream_status"] is None
+        assert entry["completed_at"] is not None
+        assert len(raw.bodies) == 1
+        assert entry["body_sha256"] == hashlib.sha256(raw.bodies[0]).hexdigest()
+        assert entry["records"] == 3
+    finally:
+        await raw.stop()
+
+
+async def test_refused_connection_gives_502_and_upstream_error_entry(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A supplier port with nothing listening gives 502 upstream-unreachable, logged
+    upstream_error with the hash of the body that would have gone."""
+    upstream.url = f"http://127.0.0.1:{_free_port()}/api/"
+    gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
+    response = await gateway.push(samples.sync(3))
+    assert_problem(response, 502, "upstream-unreachable")
+    [entry] = await gateway.transfers()
+    assert (entry["outcome"], entry["status"]) == ("upstream_error", 502)
+    assert entry["body_sha256"] is not None and len(entry["body_sha256"]) == 64
+    assert entry["fields_forwarded"], "what would have left is on record"
+
+
+async def test_large_supplier_answer_comes_back_whole(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A healthy supplier's 2 MB answer reaches the caller complete, byte for byte."""
+    upstream.reply = b'{"report": "' + b"x" * 2_000_000 + b'"}'
+    gateway: RunningGateway = await start_gateway()
+    response = await gateway.push(samples.sync(1))
+    assert response.status_code == 200
+    assert len(response.content) == len(upstream.reply)
+    assert response.content == upstream.reply
+
+
+# --- one bad log entry -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["a" * 70, "a%00b", "Basis%20Poort"])
+async def test_attempt_naming_an_impossible_supplier_is_still_recorded(
+    slug: str, start_gateway: Any, upstream: Upstream
+) -> None:
+    """An unauthenticated attempt at /proxy/<odd slug>/ is refused with a problem and, like
+    every attempt, recorded, whatever the slug holds."""
+    gateway: RunningGateway = await start_gateway()
+    response = await gateway.client.post(
+        f"/proxy/{slug}/sync", content=b"{}", headers=gateway.headers(key=None)
+    )
+    assert response.status_code in (400, 401, 404), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    ids = {entry["id"] for entry in await gateway.transfers()}
+    assert response.headers["X-Transfer-Id"] in ids
+
+
+async def test_a_contract_the_gateway_accepts_gives_transfers_it_can_record(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A contract whose agreement version is a long sentence is either refused at start-up or
+    its transfers are recorded and forwarded; never accepted and then refused with 503."""
+    import yaml
+
+    from gateway.loading import InvalidConfiguration
+
+    data = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())
+    data["agreement"]["version"] = "2018.1 - addendum of 3 July 2018 with the sub-processor list"
+    try:
+        gateway: RunningGateway = await start_gateway({"basispoort.yaml": yaml.safe_dump(data)})
+    except InvalidConfiguration as refused:
+        assert "version" in str(refused)
+        return
+    response = await gateway.push(samples.sync(1))
+    assert response.status_code == 200, response.text
+    [entry] = await gateway.transfers()
+    assert entry["outcome"] == "forwarded"
+
+
+async def test_one_unstorable_entry_does_not_fail_the_others_in_its_batch(
+    database_url: str,
+) -> None:
+    """A log entry that cannot be stored fails alone: a transfer whose pending entry is written
+    in the same group commit is still recorded, and is not refused."""
+    from gateway import database
+    from gateway.models import TransferRecord
+    from gateway.record import TransferLog
+    from gateway.transfer import Transfer
+
+    async with database.opened(database_url):
+        log = TransferLog(write_timeout=5, batch_size=256)
+        await log.start()
+        try:
+            poison = Transfer(method="POST", path="/sync", supplier="x" * 70)
+            poison.finish("blocked", 401, problem="unauthenticated")
+            legit = Transfer(method="POST", path="/sync", supplier="basispoort")
+            # Both are queued before the writer runs, so they share one batch.
+            results = await asyncio.gather(
+                log.refused(poison), log.begin(legit), return_exceptions=True
+            )
+            assert results[1] is None, f"the innocent transfer was refused: {results[1]!r}"
+            assert await TransferRecord.filter(id=legit.id).exists()
+        finally:
+            await log.stop()

@@ -1,0 +1,519 @@
+"""TLS for real, with certificates made here by ``cryptography``: a gateway serving TLS with
+client certificates that keys are bound to, mutual TLS to a supplier, and supplier credentials
+that the gateway adds while the caller's never pass."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import hashlib
+import ipaddress
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from gateway import keys, samples
+from gateway.app import create_app
+from gateway.loading import InvalidConfiguration
+from gateway.settings import Settings
+from tests.conftest import ROOT, SCHOOL, Upstream
+
+# --- a test PKI --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    cert: Path
+    key: Path
+
+    @property
+    def sha256(self) -> str:
+        certificate = x509.load_pem_x509_certificate(self.cert.read_bytes())
+        return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+def _write(
+    directory: Path, stem: str, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate
+) -> Issued:
+    cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Issued(cert_path, key_path)
+
+
+@dataclass(frozen=True)
+class PKI:
+    ca: Issued
+    server: Issued  # for 127.0.0.1 (SAN IP)
+    client1: Issued
+    client2: Issued
+    stranger: Issued  # a client certificate from another CA
+
+
+def _certificate(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    *,
+    usage: x509.ObjectIdentifier | None = None,
+    ip: str | None = None,
+) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.UTC)
+    issuer_name, issuer_key = issuer if issuer is not None else (_name(subject), key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+        )
+    )
+    if issuer is None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                crl_sign=True, encipher_only=False, decipher_only=False,
+            ),
+            True,
+        )  # fmt: skip
+    else:
+        builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        assert usage is not None
+        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), False)
+        if ip is not None:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), False
+            )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def make_pki(directory: Path) -> PKI:
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (_name("Poortwachter test CA"), ca_key)
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = (_name("Someone else's CA"), other_key)
+
+    def issue(
+        stem: str, issuer: Any, usage: x509.ObjectIdentifier, ip: str | None = None
+    ) -> Issued:
+        key = ec.generate_private_key(ec.SECP256R1())
+        return _write(directory, stem, key, _certificate(stem, key, issuer, usage=usage, ip=ip))
+
+    return PKI(
+        ca=_write(directory, "ca", ca_key, _certificate("Poortwachter test CA", ca_key, None)),
+        server=issue("server", ca, ExtendedKeyUsageOID.SERVER_AUTH, ip="127.0.0.1"),
+        client1=issue("client1", ca, ExtendedKeyUsageOID.CLIENT_AUTH),
+        client2=issue("client2", ca, ExtendedKeyUsageOID.CLIENT_AUTH),
+        stranger=issue("stranger", other, ExtendedKeyUsageOID.CLIENT_AUTH),
+    )
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def client_context(pki: PKI, cert: Issued | None) -> ssl.SSLContext:
+    """What a LAS connecting to the gateway uses: trusts the test CA, shows ``cert`` if any."""
+    context = ssl.create_default_context(cafile=str(pki.ca.cert))
+    if cert is not None:
+        context.load_cert_chain(str(cert.cert), str(cert.key))
+    return context
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _push_headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", "X-School": SCHOOL,
+            "Content-Type": "application/json"}  # fmt: skip
+
+
+# --- (a) the gateway serving TLS, keys bound to client certificates ---------------------------
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@contextlib.asynccontextmanager
+async def tls_gateway(
+    tmp_path: Path, env: dict[str, str], pki: PKI, client_cert: str
+) -> AsyncIterator[str]:
+    """``python -m gateway serve`` over TLS; yields its https URL."""
+    port = _free_port()
+    log = tmp_path / "gateway.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port),
+             "--ssl-certfile", str(pki.server.cert), "--ssl-keyfile", str(pki.server.key),
+             "--ssl-ca-certs", str(pki.ca.cert), "--client-cert", client_cert],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"https://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(verify=client_context(pki, None)) as probe:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if (await probe.get(f"{url}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the gateway did not start"
+                await asyncio.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+async def test_key_bound_to_a_client_certificate_works_only_with_that_certificate(
+    tmp_path: Path, database_url: str, upstream: Upstream, pki: PKI
+) -> None:
+    """Over TLS a key bound to client1's certificate works with client1's certificate and gets
+    401 without a certificate or with client2's; an unbound key works without one."""
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
+           "GATEWAY_UPSTREAM_BASISPOORT": upstream.url}  # fmt: skip
+    bound = _cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL,
+                 "--certificate", str(pki.client1.cert))  # fmt: skip
+    unbound = _cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
+    fg = _cli(env, "keys", "create", "--role", "fg", "--client", "fg")
+    body = json.dumps(samples.sync(2)).encode()
+    async with tls_gateway(tmp_path, env, pki, "optional") as url:
+
+        async def push(key: str, cert: Issued | None) -> httpx.Response:
+            async with httpx.AsyncClient(base_url=url, verify=client_context(pki, cert)) as c:
+                return await c.post("/proxy/basispoort/sync", content=body,
+                                    headers=_push_headers(key))  # fmt: skip
+
+        with_client1 = await push(bound, pki.client1)
+        assert with_client1.status_code == 200, with_client1.text
+        assert len(upstream.received) == 1
+        for cert in (None, pki.client2):
+            refused = await push(bound, cert)
+            assert refused.status_code == 401, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["type"] == "/problems/unauthenticated"
+        assert len(upstream.received) == 1
+        unbound_plain = await push(unbound, None)
+        assert unbound_plain.status_code == 200, unbound_plain.text
+        assert len(upstream.received) == 2
+
+        async with httpx.AsyncClient(base_url=url, verify=client_context(pki, None)) as c:
+            response = await c.get("/api/transfers", headers={"Authorization": f"Bearer {fg}"})
+        entries = response.json()["items"]
+        outcomes = sorted(
+            (e["source_system"] or "-", e["outcome"], e["status"], e["problem"] or "-")
+            for e in entries
+        )
+        assert outcomes == [
+            ("-", "blocked", 401, "unauthenticated"),  # not authenticated: no source system
+            ("-", "blocked", 401, "unauthenticated"),
+            ("esis", "forwarded", 200, "-"),
+            ("parnassys", "forwarded", 200, "-"),
+        ]
+
+
+async def test_client_certificate_from_another_ca_is_refused_at_the_handshake(
+    tmp_path: Path, database_url: str, upstream: Upstream, pki: PKI
+) -> None:
+    """A client certificate the gateway's CA did not sign ends the TLS handshake: no request
+    gets in, whatever key it carries."""
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
+           "GATEWAY_UPSTREAM_BASISPOORT": upstream.url}  # fmt: skip
+    unbound = _cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
+    stranger = client_context(pki, pki.stranger)
+    async with (
+        tls_gateway(tmp_path, env, pki, "optional") as url,
+        httpx.AsyncClient(base_url=url, verify=stranger) as client,
+    ):
+        with pytest.raises(httpx.TransportError):
+            await client.post(
+                "/proxy/basispoort/sync", content=b"{}", headers=_push_headers(unbound)
+            )
+    assert upstream.received == []
+
+
+# --- an in-process gateway with a config directory of our own ----------------------------------
+
+
+@dataclass
+class InProcess:
+    url: str
+    client: httpx.AsyncClient
+    source_key: str
+    fg_key: str
+
+    async def push(self, **headers: str) -> httpx.Response:
+        body = json.dumps(samples.sync(2)).encode()
+        return await self.client.post(
+            "/proxy/basispoort/sync", content=body,
+            headers={**_push_headers(self.source_key), **headers},
+        )  # fmt: skip
+
+    async def transfers(self) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            "/api/transfers", headers={"Authorization": f"Bearer {self.fg_key}"}
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+@contextlib.asynccontextmanager
+async def in_process_gateway(
+    database_url: str, config_dir: Path, environ: dict[str, str]
+) -> AsyncIterator[InProcess]:
+    settings = Settings(
+        database_url=database_url, contracts_dir=ROOT / "contracts", config_dir=config_dir, port=0
+    )
+    app = create_app(settings, environ)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        source_key, _ = await keys.create("parnassys", "source", [SCHOOL])
+        fg_key, _ = await keys.create("fg@opron.nl", "fg")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield InProcess(f"http://127.0.0.1:{port}", client, source_key, fg_key)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class TLSUpstream:
+    """A supplier served over TLS that demands a client certificate from the test CA."""
+
+    url: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        self.received.append(
+            {
+                "client_cert_sha256": hashlib.sha256(der).hexdigest() if der else None,
+                "tls_version": ssl_object.version() if ssl_object else None,
+                "body": await request.read(),
+            }
+        )
+        return web.json_response({"ok": True})
+
+
+@contextlib.asynccontextmanager
+async def tls_upstream(
+    pki: PKI, *, max_version: ssl.TLSVersion | None = None
+) -> AsyncIterator[TLSUpstream]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca.cert))
+    context.load_cert_chain(str(pki.server.cert), str(pki.server.key))
+    context.verify_mode = ssl.CERT_REQUIRED
+    if max_version is not None:
+        context.maximum_version = max_version
+    upstream = TLSUpstream()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", upstream.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    upstream.url = f"https://127.0.0.1:{port}/api/"
+    try:
+        yield upstream
+    finally:
+        await runner.cleanup()
+
+
+def config_dir_with(tmp_path: Path, pki: PKI, tls: str, extra: str = "") -> Path:
+    """A config directory holding the test CA and client1's certificate, and suppliers.yaml."""
+    config = tmp_path / "config"
+    config.mkdir()
+    for issued, stem in ((pki.ca, "ca"), (pki.client1, "client1")):
+        (config / f"{stem}.pem").write_bytes(issued.cert.read_bytes())
+        (config / f"{stem}.key").write_bytes(issued.key.read_bytes())
+    (config / "suppliers.yaml").write_text(
+        "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
+        f"    connect_timeout: 3\n    read_timeout: 3\n{tls}{extra}"
+    )
+    return config
+
+
+# --- (b) mutual TLS to the supplier ------------------------------------------------------------
+
+MUTUAL = "    tls: {ca_file: ca.pem, client_cert: client1.pem, client_key: client1.key}\n"
+
+
+@pytest.mark.parametrize(
+    ("max_version", "version"),
+    [(None, "TLSv1.3"), (ssl.TLSVersion.TLSv1_2, "TLSv1.2")],
+    ids=["tls-1.3", "supplier-only-speaks-tls-1.2"],
+)
+async def test_mutual_tls_to_the_supplier_presents_the_configured_certificate(
+    max_version: ssl.TLSVersion | None, version: str, tmp_path: Path, database_url: str, pki: PKI
+) -> None:
+    """With ca_file, client_cert and client_key (relative to the config directory) the transfer
+    arrives over TLS (1.2 allowed by default) and the supplier sees client1's certificate."""
+    async with tls_upstream(pki, max_version=max_version) as supplier:
+        config = config_dir_with(tmp_path, pki, MUTUAL)
+        environ = {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url}
+        async with in_process_gateway(database_url, config, environ) as gateway:
+            response = await gateway.push()
+            assert response.status_code == 200, response.text
+            [received] = supplier.received
+            assert received["client_cert_sha256"] == pki.client1.sha256
+            assert received["tls_version"] == version
+            [entry] = await gateway.transfers()
+            assert entry["outcome"] == "forwarded"
+            assert entry["body_sha256"] == hashlib.sha256(received["body"]).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("tls", "max_version"),
+    [
+        pytest.param("    tls: {ca_file: ca.pem}\n", None, id="no-client-certificate"),
+        pytest.param(
+            "    tls: {ca_file: ca.pem, client_cert: client1.pem, client_key: client1.key,"
+            ' min_version: "1.3"}\n',
+            ssl.TLSVersion.TLSv1_2,
+            id="supplier-only-speaks-tls-1.2",
+        ),
+        pytest.param(
+            "    tls: {client_cert: client1.pem, client_key: client1.key}\n",
+            None,
+            id="supplier-not-trusted-by-system-cas",
+        ),
+    ],
+)
+async def test_failed_tls_to_the_supplier_is_502_and_logged(
+    tls: str, max_version: ssl.TLSVersion | None, tmp_path: Path, database_url: str, pki: PKI
+) -> None:
+    """A TLS setup the supplier refuses (no client certificate, a version below the minimum,
+    an untrusted server) gives 502 upstream-unreachable and an upstream_error entry."""
+    async with tls_upstream(pki, max_version=max_version) as supplier:
+        config = config_dir_with(tmp_path, pki, tls)
+        environ = {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url}
+        async with in_process_gateway(database_url, config, environ) as gateway:
+            response = await gateway.push()
+            assert response.status_code == 502, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["type"] == "/problems/upstream-unreachable"
+            assert supplier.received == []
+            [entry] = await gateway.transfers()
+            assert (entry["outcome"], entry["status"]) == ("upstream_error", 502)
+            assert entry["body_sha256"] is not None
+
+
+# --- (c) supplier credentials ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("credentials", "header", "sent"),
+    [
+        ("{header: X-Api-Key, env: BP_KEY}", "x-api-key", "bp-secret-123"),
+        ("{header: Authorization, env: BP_KEY, scheme: Bearer}", "authorization",
+         "Bearer bp-secret-123"),
+    ],
+    ids=["x-api-key", "authorization-bearer"],
+)  # fmt: skip
+async def test_supplier_credential_is_added_and_the_callers_never_pass(
+    credentials: str, header: str, sent: str, tmp_path: Path, database_url: str, upstream: Upstream
+) -> None:
+    """The gateway adds the supplier's credential from the environment; the caller's own
+    Authorization (and any X-Api-Key it sends) never arrives, and the secret is not logged."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "suppliers.yaml").write_text(
+        "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
+        f"    credentials: {credentials}\n"
+    )
+    environ = {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, "BP_KEY": "bp-secret-123"}
+    async with in_process_gateway(database_url, config, environ) as gateway:
+        response = await gateway.push(**{"X-Api-Key": "las-own-key"})
+        assert response.status_code == 200, response.text
+        [received] = upstream.received
+        headers = {k.lower(): v for k, v in received.headers.items()}
+        assert headers[header] == sent
+        assert gateway.source_key not in json.dumps(headers)
+        assert "las-own-key" not in json.dumps(headers)
+        if header != "authorization":
+            assert "authorization" not in headers
+        assert "bp-secret-123" not in response.text
+        assert "bp-secret-123" not in json.dumps(await gateway.transfers())
+
+
+def test_missing_credential_variable_stops_the_gateway_naming_it(tmp_path: Path) -> None:
+    """A credential whose environment variable is not set makes create_app raise
+    InvalidConfiguration that names the variable."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "suppliers.yaml").write_text(
+        "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
+        "    credentials: {header: X-Api-Key, env: BP_KEY}\n"
+    )
+    settings = Settings(
+        database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}",
+        contracts_dir=ROOT / "contracts",
+        config_dir=config,
+    )
+    with pytest.raises(InvalidConfiguration) as raised:
+        create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": "http://127.0.0.1:9/"})
+    assert "BP_KEY" in str(raised.value)
+    assert any("BP_KEY" in str(problem) for problem in raised.value.problems)
+    create_app(settings, {"BP_KEY": "set"})  # and with it set, it starts
