@@ -31,9 +31,13 @@ check: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/pytest
 
+# Ratios side by side on this machine (docs/performance.md); BENCH_QUICK=1 for a smoke run.
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check gateway tests
-	$(BIN)/ruff format --check gateway tests
+	$(BIN)/ruff check gateway tests bench
+	$(BIN)/ruff format --check gateway tests bench
 	$(BIN)/mypy
 
 clean:

@@ -1,0 +1,315 @@
+"""Tables and targets from the results dict (the same dict that goes to .bench/results.json),
+as aligned text for the terminal and as Markdown for docs/performance.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+MB = 1_000_000
+
+# what each load target is, in the tables
+LABELS = {
+    "upstream": "upstream alone (nginx return 200, no proxy)",
+    "nginx": "nginx proxy_pass, 1 worker",
+    "gw-sqlite": "gateway, SQLite, log on, 1 process",
+    "gw-sqlite-nolog": "gateway, SQLite, log off, 1 process",
+    "gw-pg": "gateway, PostgreSQL, log on, 1 process",
+    "gw-pg-nolog": "gateway, PostgreSQL, log off, 1 process",
+    "nginx-2w": "nginx proxy_pass, 2 workers",
+    "gw-pg-2w": "gateway, PostgreSQL, log on, 2 workers",
+}
+# each gateway's throughput is compared with the nginx of the same number of processes
+BASELINE = {
+    "nginx": "nginx",
+    "gw-sqlite": "nginx",
+    "gw-sqlite-nolog": "nginx",
+    "gw-pg": "nginx",
+    "gw-pg-nolog": "nginx",
+    "nginx-2w": "nginx-2w",
+    "gw-pg-2w": "nginx-2w",
+}
+LOGGING_PAIRS = {"SQLite": ("gw-sqlite", "gw-sqlite-nolog"), "PostgreSQL": ("gw-pg", "gw-pg-nolog")}
+
+Table = tuple[str, Sequence[str], Sequence[Sequence[str]]]  # title, header, rows
+
+
+def _throughput(results: dict[str, Any], target: str, pupils: int) -> dict[str, Any] | None:
+    for row in results.get("throughput", []):
+        if row["target"] == target and row["pupils"] == pupils:
+            return dict(row)
+    return None
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def filter_table(results: dict[str, Any]) -> Table:
+    rows = [
+        (
+            f"{r['pupils']:,}",
+            f"{r['body_bytes'] / MB:.1f}",
+            f"{r['pupils_per_s']['gateway']:,.0f}",
+            f"{r['pupils_per_s']['reference']:,.0f}",
+            f"{r['pupils_per_s']['naive']:,.0f}",
+            _ratio(r["ratio"]),
+            f"{r['stripped_fields']:,}",
+            str(r["runs"]),
+        )
+        for r in results.get("filter", [])
+    ]
+    header = (
+        "pupils",
+        "body MB",
+        "gateway pupils/s",
+        "reference filter pupils/s",
+        "naive pupils/s",
+        "gateway/naive",
+        "stripped fields",
+        "runs",
+    )
+    return "1. Filter core (median of runs, same payload, same output)", header, rows
+
+
+def throughput_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for r in results.get("throughput", []):
+        base = _throughput(results, BASELINE.get(r["target"], ""), r["pupils"])
+        ratio = r["rps"] / base["rps"] if base and base["rps"] else None
+        spread = [run["rps"] for run in r.get("runs", [])]
+        rows.append(
+            (
+                f"{r['pupils']:,}",
+                LABELS.get(r["target"], r["target"]),
+                f"{r['rps']:,.0f}",
+                f"{min(spread):,.0f}-{max(spread):,.0f}" if len(spread) > 1 else "",
+                _ratio(ratio) if base and r["target"] != base["target"] else "",
+                f"{r['p50_ms']:.2f}",
+                f"{r['p99_ms']:.2f}",
+                str(r["errors"]),
+            )
+        )
+    header = ("pupils", "target", "req/s", "rounds", "vs nginx", "p50 ms", "p99 ms", "errors")
+    return "2. Gateway vs nginx (wrk, same connections; median of rounds)", header, rows
+
+
+def logging_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for database, (on, off) in LOGGING_PAIRS.items():
+        for pupils in results.get("plan", {}).get("sizes", []):
+            with_log, without = _throughput(results, on, pupils), _throughput(results, off, pupils)
+            if with_log is None or without is None:
+                continue
+            cost = 1 - with_log["rps"] / without["rps"]
+            rows.append(
+                (
+                    database,
+                    f"{pupils:,}",
+                    f"{with_log['rps']:,.0f}",
+                    f"{without['rps']:,.0f}",
+                    f"{cost * 100:.1f}%",
+                )
+            )
+    header = ("database", "pupils", "req/s log on", "req/s log off", "cost")
+    return "3. Logging cost (durable transfer log against none)", header, rows
+
+
+def latency_table(results: dict[str, Any]) -> Table:
+    rows = [
+        (
+            LABELS.get(r["target"], r["target"]),
+            r["rate_of"],
+            f"{r['rate']:,.0f}",
+            f"{r['p50_ms']:.2f}",
+            f"{r['direct_p50_ms']:.2f}",
+            f"{r['added_p50_ms']:.2f}",
+            f"{r['p99_ms']:.2f}",
+            f"{r['lag_p50_ms']:.2f}",
+            str(r["errors"]),
+        )
+        for r in results.get("latency", [])
+    ]
+    header = (
+        "through",
+        "half the max of",
+        "req/s sent",
+        "p50 ms",
+        "direct p50 ms",
+        "added p50 ms",
+        "p99 ms",
+        "client lag p50",
+        "errors",
+    )
+    return (
+        "2b. Added latency at half the gateway's maximum rate (open loop, 100 pupils)",
+        header,
+        rows,
+    )
+
+
+def memory_table(results: dict[str, Any]) -> Table:
+    m = results.get("memory")
+    rows = []
+    if m:
+        rows.append(
+            (
+                f"{m['pupils']:,}",
+                f"{m['body_bytes'] / MB:.1f}",
+                f"{m['baseline_rss_bytes'] / MB:.1f}",
+                f"{m['peak_rss_bytes'] / MB:.1f}",
+                _ratio(m["peak_over_body"]),
+                _ratio(m["added_over_body"]),
+                f"{m['seconds']:.1f}",
+            )
+        )
+    header = (
+        "pupils",
+        "body MB",
+        "RSS before MB",
+        "peak RSS MB",
+        "peak/body",
+        "(peak-before)/body",
+        "sync s",
+    )
+    return "4. Memory (gateway, SQLite, log on, one sync)", header, rows
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+def _target(
+    name: str, measured: float | None, limit: float, unit: str, higher: bool
+) -> dict[str, Any]:
+    met = None if measured is None else (measured >= limit if higher else measured <= limit)
+    return {
+        "name": name,
+        "measured": measured,
+        "limit": limit,
+        "unit": unit,
+        "met": met,
+        "higher_is_better": higher,
+    }
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    filter_10k = next((r for r in results.get("filter", []) if r["pupils"] == 10_000), None)
+    found.append(
+        _target(
+            "filter core vs naive, 10,000 pupils",
+            filter_10k["ratio"] if filter_10k else None,
+            4.0,
+            "x",
+            higher=True,
+        )
+    )
+    nginx = _throughput(results, "nginx", 100)
+    for database, (on, _off) in LOGGING_PAIRS.items():
+        gateway = _throughput(results, on, 100)
+        ratio = gateway["rps"] / nginx["rps"] if gateway and nginx else None
+        found.append(
+            _target(f"gateway/nginx req/s, 100 pupils, log on, {database}", ratio, 0.3, "x", True)
+        )
+    for r in results.get("latency", []):
+        if r["target"] in ("gw-sqlite", "gw-pg"):
+            name = f"p50 added latency at half max rate, {LABELS[r['target']]}"
+            found.append(_target(name, r["added_p50_ms"], 1.0, "ms", higher=False))
+    for database, (on, off) in LOGGING_PAIRS.items():
+        costs = []
+        for pupils in results.get("plan", {}).get("sizes", []):
+            with_log, without = _throughput(results, on, pupils), _throughput(results, off, pupils)
+            if with_log and without:
+                costs.append((1 - with_log["rps"] / without["rps"], pupils))
+        worst = max(costs) if costs else None
+        name = f"logging cost, {database}, worst size" + (
+            f" ({worst[1]:,} pupil{'s' if worst[1] != 1 else ''})" if worst else ""
+        )
+        found.append(_target(name, worst[0] * 100 if worst else None, 20.0, "%", higher=False))
+    memory = results.get("memory")
+    found.append(
+        _target(
+            f"peak RSS / body, {memory['pupils']:,} pupils" if memory else "peak RSS / body",
+            memory["peak_over_body"] if memory else None,
+            2.5,
+            "x",
+            higher=False,
+        )
+    )
+    return found
+
+
+def targets_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for t in results.get("targets", []):
+        sign = ">=" if t["higher_is_better"] else "<="
+        measured = "-" if t["measured"] is None else f"{t['measured']:.2f}{t['unit']}"
+        verdict = {True: "PASS", False: "MISS", None: "n/a"}[t["met"]]
+        rows.append((t["name"], measured, f"{sign} {t['limit']:g}{t['unit']}", verdict))
+    return "Targets", ("target", "measured", "wanted", "verdict"), rows
+
+
+def profile_tables(results: dict[str, Any]) -> list[Table]:
+    found: list[Table] = []
+    for p in results.get("profile", []):
+        rows = [
+            (f"{own * 100:.1f}%", function, f"{inside * 100:.1f}%", inclusive)
+            for (function, own), (inclusive, inside) in zip(p["self"], p["inclusive"], strict=False)
+        ]
+        title = f"Profile: {LABELS[p['target']]}, {p['pupils']} pupils (py-spy, share of samples)"
+        found.append((title, ("self", "function", "inclusive", "function"), rows))
+    return found
+
+
+def tables(results: dict[str, Any]) -> list[Table]:
+    return [
+        filter_table(results),
+        throughput_table(results),
+        latency_table(results),
+        logging_table(results),
+        memory_table(results),
+        targets_table(results),
+        *profile_tables(results),
+    ]
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _numeric(cell: str) -> bool:
+    return bool(cell) and (cell[0].isdigit() or cell[0] in "-.") and cell != "-"
+
+
+def text(table: Table) -> str:
+    title, header, rows = table
+    if not rows:
+        return f"{title}\n  (not run)\n"
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = [title]
+    for index, row in enumerate([header, *rows]):
+        cells = [
+            c.rjust(w) if index and _numeric(c) else c.ljust(w)
+            for c, w in zip(row, widths, strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def markdown(table: Table) -> str:
+    title, header, rows = table
+    if not rows:
+        return f"**{title}**: not run.\n"
+    lines = [f"**{title}**", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join(" ---: " if _numeric(c) else " --- " for c in rows[0]) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def machine_lines(results: dict[str, Any]) -> list[str]:
+    facts = {**results.get("machine", {}), **results.get("code", {})}
+    return [f"{k.replace('_', ' ')}: {v}" for k, v in facts.items()]
