@@ -15,14 +15,15 @@ tests hold them to it.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
-from msgspec.structs import astuple
 
 from gateway import fieldpaths
 from gateway.filter import Filtered, NamedSchool, named_school
@@ -45,6 +46,10 @@ class _Field:
     allowed: Node | None  # None: stripped whenever present
     plan: _ObjectPlan | None  # for allowed objects, and allowed arrays of objects
 
+    @functools.cached_property
+    def getter(self) -> Callable[[Any], Any]:
+        return operator.attrgetter(self.key)
+
 
 @dataclass(frozen=True)
 class _ObjectPlan:
@@ -62,7 +67,7 @@ class CompiledPolicy:
         self._plan = self._object(policy.root, "", schema)
         self._decoder = msgspec.json.Decoder(self._plan.decode_type)
 
-    def filtered(self, raw: bytes) -> tuple[Filtered, NamedSchool]:
+    def filtered(self, raw: bytes | bytearray) -> tuple[Filtered, NamedSchool]:
         """The filtered body and the school it names, or NotCompilable if only the reference
         filter can account for it."""
         try:
@@ -171,15 +176,16 @@ def _objects(
     """Filter every object of one node at once; returns the kept objects in the same order."""
     if not objects:
         return []
-    columns = list(zip(*map(astuple, objects), strict=True))
     out_columns: list[Iterable[Any]] = []
-    for field, column in zip(plan.fields, columns, strict=True):
+    for field in plan.fields:
+        # One field at a time across all objects: little memory beside the decoded body.
         if field.allowed is None:
             # Absent is UNSET (falsy), present is a non-empty Raw (truthy): count in C.
-            present = len(list(filter(None, column)))
+            present = len(list(filter(None, map(field.getter, objects))))
             if present:
                 stripped[field.path] = stripped.get(field.path, 0) + present
             continue
+        column = list(map(field.getter, objects))
         out_columns.append(column)
         if all(value is UNSET for value in column):
             continue
@@ -199,7 +205,7 @@ def _objects(
 
 
 def _rebuilt(
-    plan: _ObjectPlan, column: tuple[Any, ...], stripped: dict[str, int], forwarded: set[str]
+    plan: _ObjectPlan, column: Sequence[Any], stripped: dict[str, int], forwarded: set[str]
 ) -> list[Any]:
     present = [value for value in column if value is not UNSET]
     kept = iter(_objects(plan, present, stripped, forwarded))
@@ -207,7 +213,7 @@ def _rebuilt(
 
 
 def _rebuilt_lists(
-    plan: _ObjectPlan, column: tuple[Any, ...], stripped: dict[str, int], forwarded: set[str]
+    plan: _ObjectPlan, column: Sequence[Any], stripped: dict[str, int], forwarded: set[str]
 ) -> list[Any]:
     items = [item for value in column if value is not UNSET for item in value]
     kept = iter(_objects(plan, items, stripped, forwarded))

@@ -129,6 +129,7 @@ class Gateway:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
             result, named = _filtered(raw, transfer.route, schema)
+            del raw  # a large sync is in memory once: free it before encoding what goes out
             _same_school(named, transfer.school)
             transfer.filtered = result
             body = _encoder.encode(result.document)
@@ -183,7 +184,9 @@ def _allowed_query(request: Request, allowed: frozenset[str]) -> tuple[list[tupl
     return kept, len(pairs) - len(kept)
 
 
-def _filtered(raw: bytes, route: Route, schema: PayloadSchema) -> tuple[Filtered, NamedSchool]:
+def _filtered(
+    raw: receive.Body, route: Route, schema: PayloadSchema
+) -> tuple[Filtered, NamedSchool]:
     """The compiled filter where it can account for the body exactly, else the reference one."""
     if route.compiled is not None:
         try:
