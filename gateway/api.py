@@ -19,6 +19,7 @@ from gateway import authenticate
 from gateway.keys import KeyStore
 from gateway.models import TransferRecord
 from gateway.problems import LogUnavailable, Refusal, Rejected, refusal_response
+from gateway.record import TransferLog
 from gateway.schools import School, SchoolCodeError
 from gateway.tls import client_certificate
 from gateway.transfer import OUTCOMES
@@ -84,6 +85,7 @@ def _int(name: str, value: str, low: int, high: int) -> int:
 
 async def transfers(request: Request) -> Response:
     keys: KeyStore = request.app.state.gateway.keys
+    log: TransferLog = request.app.state.gateway.log
     try:
         await authenticate.caller(request.headers, client_certificate(request.scope), keys, "fg")
         params = request.query_params
@@ -115,6 +117,7 @@ async def transfers(request: Request) -> Response:
         if "before" in params:
             query = query.filter(seq__lt=_int("before", params["before"], 1, 2**63 - 1))
         limit = _int("limit", params["limit"], 1, MAX_LIMIT) if "limit" in params else 50
+        await log.flush()  # outcomes this process has queued are on record before the FG reads
         try:
             records = await query.order_by("-seq").limit(limit + 1)
         except Exception:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -61,11 +63,31 @@ class _ObjectPlan:
     kept: tuple[int, ...]  # indexes of allowed fields, in output order
 
 
+# Above this size the top level's arrays of records are decoded in batches, so that a large
+# sync is never fully decoded at once (memory about the body plus what is kept, not the body
+# plus its whole decoded form). Below it, one decode is faster.
+BATCHED_ABOVE = 16 * 1024 * 1024
+BATCH = 2048
+
+
 class CompiledPolicy:
     def __init__(self, policy: FieldPolicy, schema: PayloadSchema) -> None:
         self._counter = itertools.count()
         self._plan = self._object(policy.root, "", schema)
         self._decoder = msgspec.json.Decoder(self._plan.decode_type)
+        # The same top level with its allowed arrays of records left as undecoded items.
+        self._batched = {
+            f.key: msgspec.json.Decoder(f.plan.decode_type)
+            for f in self._plan.fields
+            if f.plan is not None and f.allowed is not None and f.allowed.kind == "array"
+        }
+        batched_top = [
+            (f.key, (list[msgspec.Raw] if f.key in self._batched else t) | UnsetType, UNSET)
+            for f, t in zip(self._plan.fields, _field_types(self._plan.decode_type), strict=True)
+        ]
+        self._batched_decoder = msgspec.json.Decoder(
+            msgspec.defstruct("InBatched", batched_top, forbid_unknown_fields=True, gc=False)
+        )
 
     def filtered(self, raw: bytes | bytearray) -> tuple[Filtered, NamedSchool]:
         """The filtered body and the school it names, or NotCompilable if only the reference
@@ -73,14 +95,15 @@ class CompiledPolicy:
         try:
             if not raw.isascii():
                 raw.decode("utf-8")  # Raw fields are not checked by msgspec: check all text once
-            document = self._decoder.decode(raw)
-        except msgspec.ValidationError as error:
-            raise NotCompilable(str(error)) from None
+            batched = len(raw) > BATCHED_ABOVE and bool(self._batched)
+            decoder = self._batched_decoder if batched else self._decoder
+            document = decoder.decode(raw)
+            stripped: dict[str, int] = {}
+            forwarded: set[str] = set()
+            items = self._batched if batched else {}
+            [kept] = _objects(self._plan, [document], stripped, forwarded, items)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
             raise NotCompilable(str(error)) from None
-        stripped: dict[str, int] = {}
-        forwarded: set[str] = set()
-        [kept] = _objects(self._plan, [document], stripped, forwarded)
         result = Filtered(
             document=kept,
             forwarded=frozenset(forwarded),
@@ -167,13 +190,28 @@ def _children(schema: PayloadSchema, path: str) -> dict[str, KnownField]:
     }
 
 
+def _field_types(struct: type[msgspec.Struct]) -> list[Any]:
+    """The declared types of a generated struct's fields, without their ``| UnsetType``."""
+    return [
+        next(a for a in typing.get_args(info.type) if a is not UnsetType)
+        if typing.get_origin(info.type) in (Union, types.UnionType)
+        else info.type
+        for info in msgspec.structs.fields(struct)
+    ]
+
+
 def _objects(
     plan: _ObjectPlan,
     objects: Sequence[msgspec.Struct],
     stripped: dict[str, int],
     forwarded: set[str],
+    undecoded: Mapping[str, msgspec.json.Decoder[Any]] | None = None,
 ) -> list[msgspec.Struct]:
-    """Filter every object of one node at once; returns the kept objects in the same order."""
+    """Filter every object of one node at once; returns the kept objects in the same order.
+
+    ``undecoded`` names fields whose lists hold undecoded items, with the decoder for them:
+    those are decoded and filtered a batch at a time.
+    """
     if not objects:
         return []
     out_columns: list[Iterable[Any]] = []
@@ -197,6 +235,9 @@ def _objects(
                 forwarded.add(field.allowed.items.path)  # some list had a scalar in it
         elif field.allowed.kind == "object":
             out_columns[-1] = _rebuilt(field.plan, column, stripped, forwarded)
+        elif undecoded and field.key in undecoded:
+            decoder = undecoded[field.key]
+            out_columns[-1] = _rebuilt_in_batches(field.plan, column, decoder, stripped, forwarded)
         else:
             out_columns[-1] = _rebuilt_lists(field.plan, column, stripped, forwarded)
     if not out_columns:  # nothing of this object is allowed: empty objects keep the places
@@ -220,3 +261,23 @@ def _rebuilt_lists(
     return [
         UNSET if value is UNSET else list(itertools.islice(kept, len(value))) for value in column
     ]
+
+
+def _rebuilt_in_batches(
+    plan: _ObjectPlan,
+    column: Sequence[Any],
+    decoder: msgspec.json.Decoder[Any],
+    stripped: dict[str, int],
+    forwarded: set[str],
+) -> list[Any]:
+    out: list[Any] = []
+    for value in column:
+        if value is UNSET:
+            out.append(UNSET)
+            continue
+        kept: list[Any] = []
+        for start in range(0, len(value), BATCH):
+            batch = [decoder.decode(item) for item in value[start : start + BATCH]]
+            kept.extend(_objects(plan, batch, stripped, forwarded))
+        out.append(kept)
+    return out

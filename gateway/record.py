@@ -97,19 +97,35 @@ class TransferLog:
         await self._write("insert", entry(transfer))
 
     async def complete(self, transfer: Transfer) -> None:
-        """Store the outcome of a transfer whose pending entry is stored."""
+        """Queue the outcome of a transfer whose pending entry is stored; do not wait for it.
+
+        The caller's answer need not wait for a second commit: what mattered (the entry, before
+        anything left) is durable. Should the gateway die before the outcome is written, the
+        entry stays pending and its heartbeat sweep marks it unknown, which is the truth as far
+        as the log can know it. ``flush`` waits for every queued write.
+        """
         values = entry(transfer)
-        await self._write("update", {"id": values["id"], **{k: values[k] for k in _OUTCOME_FIELDS}})
+        outcome = {"id": values["id"], **{k: values[k] for k in _OUTCOME_FIELDS}}
+        future = self._enqueue("update", outcome)
+        future.add_done_callback(_report_lost_outcome)
+
+    async def flush(self) -> None:
+        """Wait until every write queued so far is durable (the FG's reads begin with this)."""
+        await self._write("flush", {})
 
     async def refused(self, transfer: Transfer) -> None:
         """Store a transfer that ended before anything could be sent."""
         await self._write("insert", entry(transfer))
 
-    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+    def _enqueue(self, kind: str, values: dict[str, Any]) -> asyncio.Future[None]:
         if self._task is None or self._task.done():
             raise LogUnavailable("the transfer log writer is not running")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((kind, values, future))
+        return future
+
+    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+        future = self._enqueue(kind, values)
         try:
             await asyncio.wait_for(asyncio.shield(future), self._write_timeout)
         except TimeoutError:
@@ -159,6 +175,8 @@ async def _write_all(batch: list[_Write]) -> None:
     """
     inserts = [values for kind, values, _ in batch if kind == "insert"]
     updates = [values for kind, values, _ in batch if kind == "update"]
+    if not inserts and not updates:
+        return  # only flushes: everything before them is already committed
     async with in_transaction() as connection:
         dialect = connection.capabilities.dialect
         if inserts:
@@ -203,6 +221,11 @@ def _update_sql(dialect: str) -> str:
     return f'UPDATE "{_TABLE}" SET {sets} WHERE "id" = {marks[-1]}'  # noqa: S608 - our own names
 
 
+def _report_lost_outcome(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("an outcome was not recorded; its entry stays pending")
+
+
 def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None]) -> None:
     for _, _, future in batch:
         if not future.done():
@@ -211,6 +234,11 @@ def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None])
 
 class NoTransferLog(TransferLog):
     """Records nothing. Only for ``make bench``, to measure what the real log costs."""
+
+    def _enqueue(self, kind: str, values: dict[str, Any]) -> asyncio.Future[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_result(None)
+        return future
 
     async def _write(self, kind: str, values: dict[str, Any]) -> None:
         return None

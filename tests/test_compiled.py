@@ -179,3 +179,31 @@ def test_document_is_not_changed() -> None:
     before = copy.deepcopy(document)
     filtered(document, FieldPolicy.from_paths(BASISPOORT), SCHEMA)
     assert document == before
+
+
+@pytest.fixture
+def batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every body 'large', in batches of three records."""
+    from gateway import compiled
+
+    monkeypatch.setattr(compiled, "BATCHED_ABOVE", 0)
+    monkeypatch.setattr(compiled, "BATCH", 3)
+
+
+@pytest.mark.parametrize("pupils", [0, 1, 3, 7, 30])
+def test_large_bodies_decoded_in_batches_give_the_same_answer(batched: None, pupils: int) -> None:
+    """Batched decoding (for large syncs) gives the reference filter's answer, records included."""
+    raw = json.dumps(samples.sync(pupils)).encode()
+    assert assert_same(raw, FieldPolicy.from_paths(BASISPOORT))
+    nested = ["leerlingen[].ouders[].voornaam", "leerlingen[].adres.postcode", "groepen[].naam"]
+    assert assert_same(raw, FieldPolicy.from_paths(nested))
+
+
+def test_a_bad_record_in_a_later_batch_still_steps_aside(batched: None) -> None:
+    """A record only the reference can account for, in the last batch, still means fallback."""
+    document = samples.sync(8)
+    document["leerlingen"][-1]["Sanne Berg"] = "secret"
+    with pytest.raises(NotCompilable):
+        CompiledPolicy(FieldPolicy.from_paths(BASISPOORT), SCHEMA).filtered(
+            json.dumps(document).encode()
+        )
