@@ -104,7 +104,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from gateway.tls import TLSHttpToolsProtocol
+    from gateway.tls import GatewayProtocol
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -135,7 +135,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=port,
         workers=args.workers,
         loop="uvloop",
-        http=TLSHttpToolsProtocol,
+        http=GatewayProtocol,
         access_log=False,
         **tls,  # type: ignore[arg-type]
     )

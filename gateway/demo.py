@@ -23,6 +23,7 @@ from aiohttp import web
 from gateway import keys, samples
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.tls import GatewayProtocol
 
 DEMO_SCHOOL = "99XX"
 
@@ -84,7 +85,9 @@ async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
         app = create_app(demo_settings, {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url})
         schemas = app.state.gateway.payload_schemas
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=port, log_level="warning", http=GatewayProtocol
+            )
         )
         serving = asyncio.create_task(server.serve())
         try:

@@ -37,6 +37,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "log-unavailable": "The transfer log cannot be written, so nothing was sent.",
     "bad-filter": "A filter parameter of this API call has a value that cannot be used.",
     "not-found": "There is nothing at this address.",
+    "malformed-request": "The request is not HTTP the gateway can read; it was not processed.",
     "internal-error": "The gateway failed inside; nothing more was sent.",
     "rate-limited": "This client sends more, or more at once, than it may; retry later.",
     "method-not-allowed": "This address does not take this method.",

@@ -1,7 +1,7 @@
 """Serving TLS directly, with client certificates that identify source systems.
 
 uvicorn verifies a client certificate against ``--ssl-ca-certs`` but does not tell the
-application which certificate it was. ``TLSHttpToolsProtocol`` adds the ASGI TLS extension
+application which certificate it was. ``GatewayProtocol`` adds the ASGI TLS extension
 (``scope["extensions"]["tls"]``) so that a key bound to a certificate is honoured only over a
 connection that presented that certificate.
 """
@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from gateway.problems import PROBLEM_TYPES
+
+logger = logging.getLogger("gateway.tls")
 
 
 def fingerprint(der: bytes) -> str:
@@ -39,8 +45,9 @@ def client_certificate(scope: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-class TLSHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with the ASGI TLS extension in every request's scope."""
+class GatewayProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with the ASGI TLS extension in every request's scope, and
+    a problem body (not plain text) for requests too broken to reach the application."""
 
     _tls: dict[str, Any] | None = None
 
@@ -60,3 +67,24 @@ class TLSHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         if self._tls is not None:
             self.scope["extensions"] = {"tls": self._tls}  # type: ignore[dict-item]
+
+    def send_400_response(self, msg: str) -> None:
+        # The request never reached the gateway's steps, so it has no transfer log entry: say so
+        # in the operational log (uvicorn's message names the fault, never the request's data).
+        logger.warning("request refused by the HTTP parser: %s", msg)
+        body = msgspec.json.encode(
+            {
+                "type": "/problems/malformed-request",
+                "title": PROBLEM_TYPES["malformed-request"],
+                "status": 400,
+                "detail": msg,
+            }
+        )
+        head = (
+            b"HTTP/1.1 400 Bad Request\r\n"
+            b"content-type: application/problem+json\r\n"
+            b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
+            b"connection: close\r\n\r\n"
+        )
+        self.transport.write(head + body)
+        self.transport.close()

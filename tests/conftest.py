@@ -20,6 +20,7 @@ from aiohttp import web
 from gateway import keys
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.tls import GatewayProtocol
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOL = "99XX"
@@ -152,6 +153,7 @@ async def start_gateway(
     async def start(
         contracts: dict[str, str] | None = None,
         suppliers: str | None = None,
+        environ: dict[str, str] | None = None,
         **overrides: Any,
     ) -> RunningGateway:
         contracts_dir = tmp_path / f"contracts{len(started)}"
@@ -175,9 +177,10 @@ async def start_gateway(
             port=0,
             **overrides,
         )
-        environ = {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url}
-        app = create_app(settings, environ)
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        app = create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, **(environ or {})})
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=GatewayProtocol
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         while not server.started:

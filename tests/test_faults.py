@@ -12,7 +12,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,19 +21,14 @@ from typing import Any
 
 import httpx
 import pytest
+from tortoise import connections
 
 from gateway import samples
 from tests.conftest import ROOT, SCHOOL, RunningGateway, Upstream
+from tests.processes import cli, free_port, served
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "transfer_id"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def assert_problem(response: httpx.Response, status: int, problem: str) -> dict[str, Any]:
@@ -97,7 +91,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         pytest.skip("needs root, to run PostgreSQL as the postgres user")
     directory = Path(tempfile.mkdtemp(prefix="pw-pg-"))
     shutil.chown(directory, "postgres", "postgres")
-    cluster = PrivatePostgres(directory, _free_port())
+    cluster = PrivatePostgres(directory, free_port())
     try:
         subprocess.run(
             ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(cluster.data),
@@ -114,14 +108,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 # --- a gateway as a real process ---------------------------------------------------------------
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    return done.stdout.strip()
 
 
 @dataclass
@@ -161,36 +147,15 @@ async def gateway_process(
         "GATEWAY_UPSTREAM_BASISPOORT": upstream_url,
         **{f"GATEWAY_{name.upper()}": value for name, value in settings.items()},
     }
-    source_key = _cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
-    fg_key = _cli(env, "keys", "create", "--role", "fg", "--client", "fg")
-    port = _free_port()
-    log = tmp_path / f"gateway-{port}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    running = GatewayProcess(process, f"http://127.0.0.1:{port}", log, source_key, fg_key)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if (await running.client.get("/healthz")).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the gateway did not start"
-            await asyncio.sleep(0.1)
-        yield running
-    finally:
-        await running.client.aclose()
-        process.terminate()
+    source_key = cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
+    fg_key = cli(env, "keys", "create", "--role", "fg", "--client", "fg")
+    log = tmp_path / f"gateway-{len(list(tmp_path.glob('gateway-*.log')))}.log"
+    async with served(env, log) as (process, url):
+        running = GatewayProcess(process, url, log, source_key, fg_key)
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+            yield running
+        finally:
+            await running.client.aclose()
 
 
 # --- the database stops under a running gateway -----------------------------------------------
@@ -434,7 +399,7 @@ async def test_refused_connection_gives_502_and_upstream_error_entry(
 ) -> None:
     """A supplier port with nothing listening gives 502 upstream-unreachable, logged
     upstream_error with the hash of the body that would have gone."""
-    upstream.url = f"http://127.0.0.1:{_free_port()}/api/"
+    upstream.url = f"http://127.0.0.1:{free_port()}/api/"
     gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
     response = await gateway.push(samples.sync(3))
     assert_problem(response, 502, "upstream-unreachable")
@@ -522,3 +487,28 @@ async def test_one_unstorable_entry_does_not_fail_the_others_in_its_batch(
             assert await TransferRecord.filter(id=legit.id).exists()
         finally:
             await log.stop()
+
+
+# --- the database is full ----------------------------------------------------------------------
+
+
+async def test_a_full_database_refuses_with_503_and_sends_nothing(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """With SQLite unable to grow (max_page_count), transfers get 503 once their entry does not
+    fit, and every one refused so reached no supplier."""
+    gateway: RunningGateway = await start_gateway(log_write_timeout=3.0)
+    connection = connections.get("default")
+    if connection.capabilities.dialect != "sqlite":
+        pytest.skip("a full disk is simulated with SQLite's max_page_count")
+    _, [[pages]] = await connection.execute_query("PRAGMA page_count")
+    await connection.execute_query(f"PRAGMA max_page_count = {int(pages)}")
+    statuses = []
+    for _ in range(60):  # enough rows to need a page the database may not take
+        response = await gateway.push(samples.sync(1))
+        statuses.append(response.status_code)
+        if response.status_code == 503:
+            assert_problem(response, 503, "log-unavailable")
+            break
+    assert statuses[-1] == 503, statuses
+    assert len(upstream.received) == statuses.count(200)

@@ -16,19 +16,14 @@ import json
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from aiohttp import web
 
-from gateway import keys
-from gateway.app import create_app
-from gateway.settings import Settings
 from tests import rawhttp
 from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
 
@@ -121,49 +116,20 @@ async def upstream() -> AsyncIterator[Upstream]:
 
 
 @pytest.fixture
-async def start(
-    tmp_path: Path, database_url: str, upstream: Upstream
-) -> AsyncIterator[Callable[..., Any]]:
-    """Like ``start_gateway``, with a supplier credential in the environment it is given."""
-    started: list[tuple[uvicorn.Server, asyncio.Task[None], httpx.AsyncClient]] = []
+def start(start_gateway: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``start_gateway``, with this file's contract and a supplier credential."""
 
     async def go(suppliers: str = SUPPLIERS, **overrides: Any) -> RunningGateway:
-        contracts_dir = tmp_path / f"contracts{len(started)}"
-        config_dir = tmp_path / f"config{len(started)}"
-        contracts_dir.mkdir()
-        (contracts_dir / "basispoort.yaml").write_text(contract())
-        config_dir.mkdir()
-        (config_dir / "suppliers.yaml").write_text(suppliers)
         overrides.setdefault("max_body_bytes", LIMIT)
-        settings = Settings(
-            database_url=database_url,
-            contracts_dir=contracts_dir,
-            config_dir=config_dir,
-            port=0,
+        gateway: RunningGateway = await start_gateway(
+            {"basispoort.yaml": contract()},
+            suppliers,
+            environ={"BASISPOORT_API_KEY": SECRET},
             **overrides,
         )
-        environ = {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, "BASISPOORT_API_KEY": SECRET}
-        app = create_app(settings, environ)
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
-        source_key, _ = await keys.create("parnassys", "source", [SCHOOL])
-        fg_key, _ = await keys.create("fg@opron.nl", "fg")
-        client = httpx.AsyncClient(base_url=url, timeout=30)
-        started.append((server, task, client))
-        return RunningGateway(url, settings, client, source_key, fg_key)
+        return gateway
 
-    yield go
-    for server, task, client in started:
-        await client.aclose()
-        server.should_exit = True
-        await task
+    return go
 
 
 # --- what every case asserts -------------------------------------------------------------------
@@ -278,11 +244,10 @@ async def assert_not_logged(
 ) -> None:
     """Refused before the proxy saw it (by the HTTP server or the router): nothing upstream."""
     assert answer.status == status, answer.body
-    if problem is None:  # uvicorn's own plain-text 400 for a request it cannot parse
-        assert answer.headers["content-type"].startswith("text/plain")
-    else:
-        assert answer.headers["content-type"] == "application/problem+json"
-        assert json.loads(answer.body)["type"] == f"/problems/{problem}"
+    assert answer.headers["content-type"] == "application/problem+json"
+    # None: the HTTP parser refused it before the gateway's steps (GatewayProtocol's problem)
+    expected = problem or "malformed-request"
+    assert json.loads(answer.body)["type"] == f"/problems/{expected}"
     assert upstream.received == []
     assert await gateway.transfers() == []
 
@@ -1213,7 +1178,7 @@ async def test_an_odd_path_that_stays_under_the_base_goes_only_there(
 
 
 PATHS_NOT_PROXIED = [
-    # (case, raw request target, status, problem or None for uvicorn's plain-text 400)
+    # (case, raw request target, status, problem or None for the HTTP parser's own 400)
     ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found"),
     ("asterisk-form", b"*", 404, "not-found"),
     ("authority-form", b"evil.example:80", 400, None),

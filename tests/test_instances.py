@@ -6,9 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,42 +13,8 @@ from typing import Any
 import httpx
 
 from gateway import samples
-from tests.conftest import ROOT, SCHOOL, Upstream
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    return done.stdout.strip()
-
-
-async def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{url}/healthz")).status_code == 200:
-                    return process, url
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    process.kill()
-    raise AssertionError("the gateway did not start")
+from tests.conftest import SCHOOL, Upstream
+from tests.processes import cli, served
 
 
 async def test_entry_left_pending_by_a_killed_gateway_becomes_unknown(
@@ -70,15 +33,13 @@ async def test_entry_left_pending_by_a_killed_gateway_becomes_unknown(
         "GATEWAY_UPSTREAM_BASISPOORT": upstream.url,
         "GATEWAY_HEARTBEAT_SECONDS": "0.3",
     }
-    source_key = _cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
-    fg_key = _cli(env, "keys", "create", "--role", "fg", "--client", "fg")
+    source_key = cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
+    fg_key = cli(env, "keys", "create", "--role", "fg", "--client", "fg")
     upstream.delay = 60  # the supplier holds the request: the entry stays pending
-    first, url = await _serve(env)
-    second = None
-    try:
+    headers = {"Authorization": f"Bearer {source_key}", "X-School": SCHOOL,
+               "Content-Type": "application/json"}  # fmt: skip
+    async with served(env, tmp_path / "first.log") as (first, url):
         client = httpx.AsyncClient(base_url=url, timeout=60)
-        headers = {"Authorization": f"Bearer {source_key}", "X-School": SCHOOL,
-                   "Content-Type": "application/json"}  # fmt: skip
         push = asyncio.create_task(
             client.post("/proxy/basispoort/sync", content=json.dumps(samples.sync(2)),
                         headers=headers)
@@ -92,23 +53,18 @@ async def test_entry_left_pending_by_a_killed_gateway_becomes_unknown(
         await asyncio.gather(push, return_exceptions=True)
         await client.aclose()
 
-        second, url = await _serve(env)
-        entries: list[dict[str, Any]] = []
-        async with httpx.AsyncClient(base_url=url) as fg:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                response = await fg.get(
-                    "/api/transfers", headers={"Authorization": f"Bearer {fg_key}"}
-                )
-                entries = response.json()["items"]
-                if entries and entries[0]["outcome"] != "pending":
-                    break
-                await asyncio.sleep(0.2)
-        assert len(entries) == 1
-        assert entries[0]["outcome"] == "unknown"
-        assert entries[0]["completed_at"] is not None
-    finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(10)
+    entries: list[dict[str, Any]] = []
+    async with (
+        served(env, tmp_path / "second.log") as (_, url),
+        httpx.AsyncClient(base_url=url) as fg,
+    ):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            response = await fg.get("/api/transfers", headers={"Authorization": f"Bearer {fg_key}"})
+            entries = response.json()["items"]
+            if entries and entries[0]["outcome"] != "pending":
+                break
+            await asyncio.sleep(0.2)
+    assert len(entries) == 1
+    assert entries[0]["outcome"] == "unknown"
+    assert entries[0]["completed_at"] is not None

@@ -7,11 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,16 +24,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from gateway.problems import PROBLEM_TYPES
-from tests.conftest import ROOT, SCHOOL
+from tests.conftest import SCHOOL
+from tests.processes import cli, served_sync
 
 MAX_EXAMPLES = 30  # per operation and mode; the whole file runs in well under 90 s
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @dataclass
@@ -113,41 +103,13 @@ def live_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveGatew
         "GATEWAY_RATE_PER_CLIENT": "0",  # schemathesis is quick; rate limits are tested elsewhere
     }
 
-    def cli(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "gateway", *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
-        ).stdout.strip()  # fmt: skip
-
-    source_key = cli("keys", "create", "--client", "parnassys", "--schools", SCHOOL)
-    fg_key = cli("keys", "create", "--role", "fg", "--client", "fg")
-    port = _free_port()
+    source_key = cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL)
+    fg_key = cli(env, "keys", "create", "--role", "fg", "--client", "fg")
     log = tmp / "gateway.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the gateway did not start"
-            time.sleep(0.1)
-        yield LiveGateway(url, source_key, fg_key, upstream, log)
+        with served_sync(env, log) as url:
+            yield LiveGateway(url, source_key, fg_key, upstream, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
         upstream.stop()
 
 

@@ -11,11 +11,7 @@ import hashlib
 import ipaddress
 import json
 import os
-import socket
 import ssl
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +31,7 @@ from gateway.app import create_app
 from gateway.loading import InvalidConfiguration
 from gateway.settings import Settings
 from tests.conftest import ROOT, SCHOOL, Upstream
+from tests.processes import cli, served
 
 # --- a test PKI --------------------------------------------------------------------------------
 
@@ -157,13 +154,6 @@ def client_context(pki: PKI, cert: Issued | None) -> ssl.SSLContext:
     return context
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def _push_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}", "X-School": SCHOOL,
             "Content-Type": "application/json"}  # fmt: skip
@@ -172,49 +162,19 @@ def _push_headers(key: str) -> dict[str, str]:
 # --- (a) the gateway serving TLS, keys bound to client certificates ---------------------------
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    return done.stdout.strip()
-
-
 @contextlib.asynccontextmanager
 async def tls_gateway(
     tmp_path: Path, env: dict[str, str], pki: PKI, client_cert: str
 ) -> AsyncIterator[str]:
     """``python -m gateway serve`` over TLS; yields its https URL."""
-    port = _free_port()
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port),
-             "--ssl-certfile", str(pki.server.cert), "--ssl-keyfile", str(pki.server.key),
-             "--ssl-ca-certs", str(pki.ca.cert), "--client-cert", client_cert],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"https://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(verify=client_context(pki, None)) as probe:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if (await probe.get(f"{url}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the gateway did not start"
-                await asyncio.sleep(0.1)
+    args = ("--ssl-certfile", str(pki.server.cert), "--ssl-keyfile", str(pki.server.key),
+            "--ssl-ca-certs", str(pki.ca.cert), "--client-cert", client_cert)  # fmt: skip
+    verify = client_context(pki, None)
+    async with served(env, tmp_path / "gateway.log", *args, scheme="https", verify=verify) as (
+        _,
+        url,
+    ):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
 
 
 async def test_key_bound_to_a_client_certificate_works_only_with_that_certificate(
@@ -224,10 +184,10 @@ async def test_key_bound_to_a_client_certificate_works_only_with_that_certificat
     401 without a certificate or with client2's; an unbound key works without one."""
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
            "GATEWAY_UPSTREAM_BASISPOORT": upstream.url}  # fmt: skip
-    bound = _cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL,
+    bound = cli(env, "keys", "create", "--client", "parnassys", "--schools", SCHOOL,
                  "--certificate", str(pki.client1.cert))  # fmt: skip
-    unbound = _cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
-    fg = _cli(env, "keys", "create", "--role", "fg", "--client", "fg")
+    unbound = cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
+    fg = cli(env, "keys", "create", "--role", "fg", "--client", "fg")
     body = json.dumps(samples.sync(2)).encode()
     async with tls_gateway(tmp_path, env, pki, "optional") as url:
 
@@ -271,7 +231,7 @@ async def test_client_certificate_from_another_ca_is_refused_at_the_handshake(
     gets in, whatever key it carries."""
     env = {**os.environ, "GATEWAY_DATABASE_URL": database_url,
            "GATEWAY_UPSTREAM_BASISPOORT": upstream.url}  # fmt: skip
-    unbound = _cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
+    unbound = cli(env, "keys", "create", "--client", "esis", "--schools", SCHOOL)
     stranger = client_context(pki, pki.stranger)
     async with (
         tls_gateway(tmp_path, env, pki, "optional") as url,
