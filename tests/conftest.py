@@ -93,8 +93,13 @@ class Upstream:
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
     server = Upstream()
-    app = web.Application(client_max_size=512 * 1024 * 1024)
-    app.router.add_route("*", "/{tail:.*}", server.handle)
+
+    @web.middleware
+    async def record_everything(request: web.Request, handler: Any) -> web.StreamResponse:
+        # Every request, whatever its path (a route would miss one with a newline in it).
+        return await server.handle(request)
+
+    app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[record_everything])
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

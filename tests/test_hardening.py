@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 import yaml
-from aiohttp import web
 
 from tests import rawhttp
 from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
@@ -89,30 +88,6 @@ def contract() -> str:
         {"method": "GET", "path": "/{a}/{b}/{c}", "fields": []},
     ]
     return yaml.safe_dump(data)
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[Upstream]:
-    """conftest's supplier server, but recording every request, routable or not.
-
-    Its catch-all route (``/{tail:.*}``) misses a path with a newline in it, and such a request
-    would arrive unrecorded; a middleware sees every request that reaches the server.
-    """
-    server = Upstream()
-
-    @web.middleware
-    async def record_everything(request: web.Request, handler: Any) -> web.StreamResponse:
-        return await server.handle(request)
-
-    app = web.Application(client_max_size=512 * 1024 * 1024, middlewares=[record_everything])
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.url = f"http://127.0.0.1:{port}/api/"
-    yield server
-    await runner.cleanup()
 
 
 @pytest.fixture
