@@ -18,11 +18,9 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-import types
-import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -47,6 +45,7 @@ class _Field:
     path: str
     allowed: Node | None  # None: stripped whenever present
     plan: _ObjectPlan | None  # for allowed objects, and allowed arrays of objects
+    decoded: Any  # the type it is decoded as (without ``| UnsetType``)
 
     @functools.cached_property
     def getter(self) -> Callable[[Any], Any]:
@@ -60,7 +59,6 @@ class _ObjectPlan:
     decode_type: type[msgspec.Struct]
     output_type: type[msgspec.Struct]
     fields: tuple[_Field, ...]
-    kept: tuple[int, ...]  # indexes of allowed fields, in output order
 
 
 # Above this size the top level's arrays of records are decoded in batches, so that a large
@@ -82,8 +80,8 @@ class CompiledPolicy:
             if f.plan is not None and f.allowed is not None and f.allowed.kind == "array"
         }
         batched_top = [
-            (f.key, (list[msgspec.Raw] if f.key in self._batched else t) | UnsetType, UNSET)
-            for f, t in zip(self._plan.fields, _field_types(self._plan.decode_type), strict=True)
+            (f.key, (list[msgspec.Raw] if f.key in self._batched else f.decoded) | UnsetType, UNSET)
+            for f in self._plan.fields
         ]
         self._batched_decoder = msgspec.json.Decoder(
             msgspec.defstruct("InBatched", batched_top, forbid_unknown_fields=True, gc=False)
@@ -117,7 +115,6 @@ class CompiledPolicy:
         fields: list[_Field] = []
         decode: list[tuple[str, Any, Any]] = []
         output: list[tuple[str, Any, Any]] = []
-        kept: list[int] = []
         for key, info in known.items():
             allowed = node.keys.get(key)
             plan = None
@@ -135,11 +132,9 @@ class CompiledPolicy:
                 else:
                     plan = self._object(allowed.items, allowed.items.path, schema)
                     decoded = list[plan.decode_type]  # type: ignore[name-defined]
-            index = len(fields)
-            fields.append(_Field(key, info.path, allowed, plan))
+            fields.append(_Field(key, info.path, allowed, plan, decoded))
             decode.append((key, decoded | UnsetType, UNSET))
             if allowed is not None:
-                kept.append(index)
                 if plan is None:
                     output.append((key, decoded | UnsetType, UNSET))
                 elif allowed.kind == "object":
@@ -152,7 +147,7 @@ class CompiledPolicy:
         number = next(self._counter)
         decode_type = msgspec.defstruct(f"In{number}", decode, forbid_unknown_fields=True, gc=False)
         output_type = msgspec.defstruct(f"Out{number}", output, gc=False)
-        return _ObjectPlan(decode_type, output_type, tuple(fields), tuple(kept))
+        return _ObjectPlan(decode_type, output_type, tuple(fields))
 
 
 def _records(pupils: Any) -> int:
@@ -188,16 +183,6 @@ def _children(schema: PayloadSchema, path: str) -> dict[str, KnownField]:
         for info in schema.fields.values()
         if info.path.startswith(prefix) and "." not in info.path[len(prefix) :]
     }
-
-
-def _field_types(struct: type[msgspec.Struct]) -> list[Any]:
-    """The declared types of a generated struct's fields, without their ``| UnsetType``."""
-    return [
-        next(a for a in typing.get_args(info.type) if a is not UnsetType)
-        if typing.get_origin(info.type) in (Union, types.UnionType)
-        else info.type
-        for info in msgspec.structs.fields(struct)
-    ]
 
 
 def _objects(
