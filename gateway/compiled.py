@@ -3,8 +3,9 @@
 The reference filter (``gateway.filter``) decodes the whole body into Python objects and walks
 it. Here the body is decoded once straight into generated structs that know every field the
 payload schema knows at each level: allowed fields typed (scalars, nested structs, lists),
-stripped fields as ``msgspec.Raw`` (scanned, never built). The accounting and the output are then
-made per field across all records at once (``map``/``zip``/``tuple.count`` in C), not per value
+stripped fields as ``msgspec.Raw`` (scanned, never built). The decoded records are then cut into
+columns, one per field across all records (``astuple`` and list slicing, in C), and the
+accounting and the output are made a column at a time (``list.count``, ``map``), never per value
 in Python.
 
 It only takes bodies it can account for exactly: an unknown key, a value of the wrong type or an
@@ -15,10 +16,9 @@ tests hold them to it.
 
 from __future__ import annotations
 
-import functools
+import codecs
 import itertools
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -46,10 +46,6 @@ class _Field:
     allowed: Node | None  # None: stripped whenever present
     plan: _ObjectPlan | None  # for allowed objects, and allowed arrays of objects
     decoded: Any  # the type it is decoded as (without ``| UnsetType``)
-
-    @functools.cached_property
-    def getter(self) -> Callable[[Any], Any]:
-        return operator.attrgetter(self.key)
 
 
 @dataclass(frozen=True)
@@ -91,8 +87,7 @@ class CompiledPolicy:
         """The filtered body and the school it names, or NotCompilable if only the reference
         filter can account for it."""
         try:
-            if not raw.isascii():
-                raw.decode("utf-8")  # Raw fields are not checked by msgspec: check all text once
+            _check_utf8(raw)
             batched = len(raw) > BATCHED_ABOVE and bool(self._batched)
             decoder = self._batched_decoder if batched else self._decoder
             document = decoder.decode(raw)
@@ -150,6 +145,23 @@ class CompiledPolicy:
         return _ObjectPlan(decode_type, output_type, tuple(fields))
 
 
+# Checked a slice at a time: decoding a whole large body to str at once costs several times more
+# (a str of the body's length is built only to be thrown away).
+_UTF8_SLICE = 64 * 1024
+
+
+def _check_utf8(raw: bytes | bytearray) -> None:
+    """Raise UnicodeDecodeError unless the body is valid UTF-8 (msgspec does not check the text
+    inside ``Raw`` fields, so the whole body is checked once)."""
+    if raw.isascii():
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    for start in range(0, len(view), _UTF8_SLICE):
+        decoder.decode(view[start : start + _UTF8_SLICE])
+    decoder.decode(b"", final=True)
+
+
 def _records(pupils: Any) -> int:
     """How many pupil records the body carried, whether or not any were allowed."""
     if isinstance(pupils, list):
@@ -199,18 +211,17 @@ def _objects(
     """
     if not objects:
         return []
-    out_columns: list[Iterable[Any]] = []
-    for field in plan.fields:
-        # One field at a time across all objects: little memory beside the decoded body.
+    columns = _columns(objects, len(plan.fields))
+    out_columns: list[Sequence[Any]] = []
+    for field, column in zip(plan.fields, columns, strict=True):
         if field.allowed is None:
-            # Absent is UNSET (falsy), present is a non-empty Raw (truthy): count in C.
-            present = len(list(filter(None, map(field.getter, objects))))
+            # Absent is UNSET (falsy), present is a non-empty Raw (truthy): counted in C.
+            present = len(list(filter(None, column)))
             if present:
                 stripped[field.path] = stripped.get(field.path, 0) + present
             continue
-        column = list(map(field.getter, objects))
         out_columns.append(column)
-        if all(value is UNSET for value in column):
+        if column[0] is UNSET and all(value is UNSET for value in column):
             continue
         if field.plan is None:
             if field.allowed.kind == "scalar":
@@ -225,9 +236,18 @@ def _objects(
             out_columns[-1] = _rebuilt_in_batches(field.plan, column, decoder, stripped, forwarded)
         else:
             out_columns[-1] = _rebuilt_lists(field.plan, column, stripped, forwarded)
+    del columns
     if not out_columns:  # nothing of this object is allowed: empty objects keep the places
         return [plan.output_type() for _ in objects]
     return list(map(plan.output_type, *out_columns))
+
+
+def _columns(objects: Sequence[msgspec.Struct], width: int) -> list[list[Any]]:
+    """The objects' fields as columns: ``columns[i][j]`` is field ``i`` of object ``j`` (UNSET
+    where absent). One flat list of every field value, then one slice per field: both in C, and
+    several times faster than reading one attribute at a time across the objects."""
+    values = list(itertools.chain.from_iterable(map(msgspec.structs.astuple, objects)))
+    return [values[index::width] for index in range(width)]
 
 
 def _rebuilt(
