@@ -9,14 +9,12 @@ being forwarded before its own entry is stored. A transfer whose entry cannot be
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from gateway.models import TransferRecord
+from gateway import log_store
+from gateway.log_store import INSERT_COLUMNS, OUTCOME_COLUMNS, LogStore, row
 from gateway.problems import LogUnavailable
 from gateway.transfer import Transfer
 
@@ -41,16 +39,25 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "method": transfer.method,
         "path": transfer.path[:2048],
         "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
-        "outcome": transfer.outcome,
-        "status": transfer.status,
-        "upstream_status": transfer.upstream_status,
-        "problem": transfer.problem,
         "records": filtered.records if filtered else 0,
         "fields_forwarded": sorted(filtered.forwarded) if filtered else [],
         "fields_stripped": _stripped(transfer),
         "body_sha256": transfer.body_sha256,
-        "duration_ms": transfer.duration_ms,
         "instance": transfer.instance,
+        **outcome(transfer),
+    }
+
+
+def outcome(transfer: Transfer) -> dict[str, Any]:
+    """What ``complete`` writes over the pending entry: how the transfer ended."""
+    return {
+        "id": transfer.id,
+        "completed_at": transfer.completed_at,
+        "outcome": transfer.outcome,
+        "status": transfer.status,
+        "upstream_status": transfer.upstream_status,
+        "problem": transfer.problem,
+        "duration_ms": transfer.duration_ms,
     }
 
 
@@ -64,26 +71,26 @@ def _stripped(transfer: Transfer) -> dict[str, int]:
     return dict(sorted(stripped.items()))
 
 
-_OUTCOME_FIELDS = (
-    "completed_at",
-    "outcome",
-    "status",
-    "upstream_status",
-    "problem",
-    "duration_ms",
-)
-
-
 class TransferLog:
     """The durable transfer log, written by one task in batches."""
 
-    def __init__(self, *, write_timeout: float, batch_size: int) -> None:
+    def __init__(
+        self, *, write_timeout: float, batch_size: int, store: LogStore | None = None
+    ) -> None:
         self._write_timeout = write_timeout
         self._batch_size = batch_size
+        self._store = store
         self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def store(self) -> LogStore | None:
+        """Where batches are committed (chosen at ``start`` for the connected database)."""
+        return self._store
+
     async def start(self) -> None:
+        if self._store is None:
+            self._store = log_store.for_connection()
         self._task = asyncio.create_task(self._run(), name="transfer-log")
 
     async def stop(self) -> None:
@@ -91,6 +98,8 @@ class TransferLog:
             self._queue.put_nowait(None)
             await self._task
             self._task = None
+        if self._store is not None:
+            await self._store.close()
 
     async def begin(self, transfer: Transfer) -> None:
         """Store the pending entry; raises LogUnavailable if it is not stored in time."""
@@ -104,9 +113,7 @@ class TransferLog:
         entry stays pending and its heartbeat sweep marks it unknown, which is the truth as far
         as the log can know it. ``flush`` waits for every queued write.
         """
-        values = entry(transfer)
-        outcome = {"id": values["id"], **{k: values[k] for k in _OUTCOME_FIELDS}}
-        future = self._enqueue("update", outcome)
+        future = self._enqueue("update", outcome(transfer))
         future.add_done_callback(_report_lost_outcome)
 
     async def flush(self) -> None:
@@ -127,11 +134,16 @@ class TransferLog:
     async def _write(self, kind: str, values: dict[str, Any]) -> None:
         future = self._enqueue(kind, values)
         try:
-            await asyncio.wait_for(asyncio.shield(future), self._write_timeout)
+            # Not shielded: a cancelled or timed-out wait leaves the write queued, and the
+            # writer settles only futures nobody gave up on.
+            async with asyncio.timeout(self._write_timeout):
+                await future
         except TimeoutError:
             raise LogUnavailable(
                 f"the transfer log was not written within {self._write_timeout:g} s"
             ) from None
+        except asyncio.CancelledError:
+            raise
         except Exception:
             # The cause is in the operational log; it may quote another transfer's values.
             raise LogUnavailable("the transfer log cannot be written") from None
@@ -153,7 +165,7 @@ class TransferLog:
 
     async def _commit(self, batch: list[_Write]) -> None:
         try:
-            await _write_all(batch)
+            await self._write_all(batch)
         except Exception:
             if len(batch) == 1:
                 logger.exception("transfer log write failed")
@@ -166,59 +178,20 @@ class TransferLog:
             return
         _settle(batch, lambda f: f.set_result(None))
 
+    async def _write_all(self, batch: list[_Write]) -> None:
+        """Every write of the batch in one commit, in two statements at most (executemany).
 
-async def _write_all(batch: list[_Write]) -> None:
-    """Every write of the batch in one transaction, in two statements at most (executemany).
-
-    Raw SQL rather than ORM objects: building a model per entry and an UPDATE per outcome made
-    a batch cost per entry instead of per batch, and the log the gateway's bottleneck.
-    """
-    inserts = [values for kind, values, _ in batch if kind == "insert"]
-    updates = [values for kind, values, _ in batch if kind == "update"]
-    if not inserts and not updates:
-        return  # only flushes: everything before them is already committed
-    async with in_transaction() as connection:
-        dialect = connection.capabilities.dialect
-        if inserts:
-            await connection.execute_many(
-                _insert_sql(dialect), [_row(values, _INSERT_COLUMNS) for values in inserts]
-            )
-        if updates:
-            await connection.execute_many(
-                _update_sql(dialect),
-                [_row(values, (*_OUTCOME_FIELDS, "id")) for values in updates],
-            )
-
-
-_FIELDS = TransferRecord._meta.fields_map
-_INSERT_COLUMNS = tuple(sorted(name for name in TransferRecord._meta.db_fields if name != "seq"))
-_TABLE = TransferRecord._meta.db_table
-
-
-def _row(values: dict[str, Any], columns: tuple[str, ...]) -> list[Any]:
-    return [_FIELDS[name].to_db_value(values.get(name), TransferRecord) for name in columns]
-
-
-def _placeholders(dialect: str, count: int, start: int = 1) -> list[str]:
-    if dialect == "postgres":
-        return [f"${n}" for n in range(start, start + count)]
-    return ["?"] * count
-
-
-@functools.cache
-def _insert_sql(dialect: str) -> str:
-    columns = ", ".join(f'"{name}"' for name in _INSERT_COLUMNS)
-    marks = ", ".join(_placeholders(dialect, len(_INSERT_COLUMNS)))
-    return f'INSERT INTO "{_TABLE}" ({columns}) VALUES ({marks})'  # noqa: S608 - our own names
-
-
-@functools.cache
-def _update_sql(dialect: str) -> str:
-    marks = _placeholders(dialect, len(_OUTCOME_FIELDS) + 1)
-    sets = ", ".join(
-        f'"{name}" = {mark}' for name, mark in zip(_OUTCOME_FIELDS, marks, strict=False)
-    )
-    return f'UPDATE "{_TABLE}" SET {sets} WHERE "id" = {marks[-1]}'  # noqa: S608 - our own names
+        Raw SQL rather than ORM objects: building a model per entry and an UPDATE per outcome
+        made a batch cost per entry instead of per batch, and the log the gateway's bottleneck.
+        """
+        inserts = [row(values, INSERT_COLUMNS) for kind, values, _ in batch if kind == "insert"]
+        updates = [
+            row(values, (*OUTCOME_COLUMNS, "id")) for kind, values, _ in batch if kind == "update"
+        ]
+        if not inserts and not updates:
+            return  # only flushes: everything before them is already committed
+        assert self._store is not None, "started"
+        await self._store.write(inserts, updates)
 
 
 def _report_lost_outcome(future: asyncio.Future[None]) -> None:
@@ -235,10 +208,14 @@ def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None])
 class NoTransferLog(TransferLog):
     """Records nothing. Only for ``make bench``, to measure what the real log costs."""
 
-    def _enqueue(self, kind: str, values: dict[str, Any]) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        future.set_result(None)
-        return future
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def complete(self, transfer: Transfer) -> None:
+        return None
 
     async def _write(self, kind: str, values: dict[str, Any]) -> None:
         return None

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import uvicorn
 from aiohttp import web
+from starlette.applications import Starlette
 
 from gateway import keys
 from gateway.app import create_app
@@ -117,6 +118,7 @@ class RunningGateway:
     client: httpx.AsyncClient
     source_key: str
     fg_key: str
+    app: Starlette
 
     def headers(
         self, key: str | None = "", school: str | None = SCHOOL, **extra: str
@@ -198,7 +200,7 @@ async def start_gateway(
         fg_key, _ = await keys.create("fg@opron.nl", "fg")
         client = httpx.AsyncClient(base_url=url, timeout=30)
         started.append((server, task, client))
-        return RunningGateway(url, settings, client, source_key, fg_key)
+        return RunningGateway(url, settings, client, source_key, fg_key, app)
 
     yield start
     for server, task, client in started:

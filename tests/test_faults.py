@@ -24,6 +24,7 @@ import pytest
 from tortoise import connections
 
 from gateway import samples
+from gateway.log_store import SqliteLogStore
 from tests.conftest import ROOT, SCHOOL, RunningGateway, Upstream
 from tests.processes import cli, free_port, served
 
@@ -503,6 +504,10 @@ async def test_a_full_database_refuses_with_503_and_sends_nothing(
         pytest.skip("a full disk is simulated with SQLite's max_page_count")
     _, [[pages]] = await connection.execute_query("PRAGMA page_count")
     await connection.execute_query(f"PRAGMA max_page_count = {int(pages)}")
+    # The log writes on a connection of its own (gateway.log_store): it is full there too.
+    store = gateway.app.state.gateway.log.store
+    assert isinstance(store, SqliteLogStore)
+    await store.run(lambda db: db.execute(f"PRAGMA max_page_count = {int(pages)}"))
     statuses = []
     for _ in range(60):  # enough rows to need a page the database may not take
         response = await gateway.push(samples.sync(1))
