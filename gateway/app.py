@@ -13,9 +13,11 @@ import msgspec
 import yaml
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
 from gateway import api, database, loading
@@ -103,10 +105,39 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Route("/problems/{problem}", problem_type, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(DirectProxy, gateway=gateway)],
         exception_handlers={404: not_found, 405: not_allowed, Exception: internal_error},
     )
     app.state.gateway = gateway
     return app
+
+
+class DirectProxy:
+    """ASGI middleware: ``/proxy/<supplier>[/...]`` goes straight to the gateway.
+
+    Starlette's router tried each route's pattern and wrapped the handler in two more layers on
+    every transfer; a transfer needs none of it. Everything else (the FG's API, health, 404s and
+    405s) still goes through the router.
+    """
+
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        self._app = app
+        self._gateway = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in PROXY_METHODS:
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path.startswith("/proxy/"):
+                slug = path[len("/proxy/") :].split("/", 1)[0]
+                if slug:
+                    scope["path_params"] = {"supplier": slug}
+                    response = await self._gateway.handle(Request(scope, receive))
+                    await response(scope, receive, send)
+                    return
+        await self._app(scope, receive, send)
 
 
 async def healthz(request: Request) -> Response:

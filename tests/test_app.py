@@ -62,11 +62,27 @@ async def test_openapi_describes_the_entries_the_api_returns(
         assert list(validator.iter_errors(entry)) == []
 
 
-@pytest.mark.parametrize("path", ["/nothing", "/api", "/api/transfers/1", "/proxy"])
+@pytest.mark.parametrize(
+    "path", ["/nothing", "/api", "/api/transfers/1", "/proxy", "/proxy/", "/proxy//sync"]
+)
 async def test_an_unknown_address_is_a_not_found_problem(start_gateway: Any, path: str) -> None:
     """An address the gateway does not serve gives 404 problem+json ``/problems/not-found``."""
     gateway = await start_gateway()
     assert_problem(await gateway.client.get(path), 404, "not-found")
+
+
+@pytest.mark.parametrize("path", ["/proxy/basispoort", "/proxy/basispoort/", "/proxy/x/a/b"])
+async def test_every_proxy_address_reaches_the_gateway_and_its_log(
+    start_gateway: Any, path: str
+) -> None:
+    """``/proxy/<supplier>[/...]`` is the gateway's (taken before the router): a push without a
+    key is a 401 problem with a transfer id, and the refusal is on record."""
+    gateway = await start_gateway()
+    response = await gateway.client.post(path, content=b"{}")
+    assert_problem(response, 401, "unauthenticated")
+    [entry] = await gateway.transfers()
+    assert entry["id"] == response.headers["X-Transfer-Id"]
+    assert entry["status"] == 401
 
 
 @pytest.mark.parametrize("method", ["PATCH", "POST", "DELETE", "PUT"])
