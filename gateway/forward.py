@@ -8,6 +8,7 @@ before anything is sent. Only an allowlist of headers goes upstream, and back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,6 +68,29 @@ def upstream_url(supplier: Supplier, raw_path: str, query: list[tuple[str, str]]
     return url.with_query(query) if query else url
 
 
+@functools.cache
+def _timeout(connect: float, read: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(sock_connect=connect, sock_read=read, total=connect + read)
+
+
+async def _content(response: aiohttp.ClientResponse, supplier: Supplier) -> bytes:
+    """The whole answer, refused (502) beyond MAX_RESPONSE_BYTES."""
+    declared = response.content_length  # of the encoded body: only taken when not encoded
+    encoded = "Content-Encoding" in response.headers
+    if declared is not None and declared <= MAX_RESPONSE_BYTES and not encoded:
+        return await response.content.readexactly(declared)
+    chunks = []
+    size = 0
+    async for chunk in response.content.iter_chunked(256 * 1024):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise UpstreamFailed(
+                502, "upstream-unreachable", f"{supplier.slug} answered with too much"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class Upstream:
     """One pooled HTTP client for every supplier."""
 
@@ -104,31 +128,17 @@ class Upstream:
             headers[supplier.credential[0]] = supplier.credential[1]
         if body is not None:
             headers["Content-Type"] = "application/json"
-        timeout = aiohttp.ClientTimeout(
-            sock_connect=supplier.connect_timeout,
-            sock_read=supplier.read_timeout,
-            total=supplier.connect_timeout + supplier.read_timeout,
-        )
         try:
             async with self._session.request(
                 method,
                 url,
                 data=body,
                 headers=headers,
-                timeout=timeout,
+                timeout=_timeout(supplier.connect_timeout, supplier.read_timeout),
                 allow_redirects=False,
                 ssl=supplier.tls if supplier.tls is not None else True,
             ) as response:
-                chunks = []
-                size = 0
-                async for chunk in response.content.iter_chunked(256 * 1024):
-                    size += len(chunk)
-                    if size > MAX_RESPONSE_BYTES:
-                        raise UpstreamFailed(
-                            502, "upstream-unreachable", f"{supplier.slug} answered with too much"
-                        )
-                    chunks.append(chunk)
-                content = b"".join(chunks)
+                content = await _content(response, supplier)
                 return UpstreamResponse(
                     status=response.status,
                     headers={
