@@ -9,6 +9,7 @@ import contextlib
 import json
 import statistics
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,13 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int  # socket errors and non-2xx/3xx answers
+    cpu_seconds: float | None = None  # the target's processes, during the run
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds / self.requests * 1e6
 
     @property
     def rps(self) -> float:
@@ -110,7 +118,8 @@ class OpenLoopResult:
 async def _open_loop(
     url: str, body: bytes, headers: dict[str, str], rate: float, count: int, max_seconds: float
 ) -> OpenLoopResult:
-    loop = asyncio.get_running_loop()
+    # time.perf_counter, not loop.time(): uvloop's clock moves in whole milliseconds.
+    clock = time.perf_counter
     latencies: list[float] = []
     lags: list[float] = []
     errors = 0
@@ -120,7 +129,7 @@ async def _open_loop(
 
         async def one(due: float, measured: bool) -> None:
             nonlocal errors
-            sent = loop.time()
+            sent = clock()
             try:
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
@@ -128,18 +137,18 @@ async def _open_loop(
             except (aiohttp.ClientError, TimeoutError):
                 ok = False
             if measured:
-                latencies.append(loop.time() - due)
+                latencies.append(clock() - due)
                 lags.append(sent - due)
                 errors += not ok
 
         warmup = min(count // 10, 200)
-        start = loop.time()
+        start = clock()
         tasks = []
         for index in range(warmup + count):
             due = start + index / rate
             if due - start > max_seconds:
                 break
-            delay = due - loop.time()
+            delay = due - clock()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(due, index >= warmup)))

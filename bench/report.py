@@ -45,6 +45,10 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
 # --- tables ----------------------------------------------------------------------------------
 
 
@@ -90,11 +94,54 @@ def throughput_table(results: dict[str, Any]) -> Table:
                 _ratio(ratio) if base and r["target"] != base["target"] else "",
                 f"{r['p50_ms']:.2f}",
                 f"{r['p99_ms']:.2f}",
+                _cpu(r.get("cpu_us_per_request")),
                 str(r["errors"]),
             )
         )
-    header = ("pupils", "target", "req/s", "rounds", "vs nginx", "p50 ms", "p99 ms", "errors")
+    header = (
+        "pupils",
+        "target",
+        "req/s",
+        "rounds",
+        "vs nginx",
+        "p50 ms",
+        "p99 ms",
+        "CPU us/req",
+        "errors",
+    )
     return "2. Gateway vs nginx (wrk, same connections; median of rounds)", header, rows
+
+
+def ceiling_table(results: dict[str, Any]) -> Table:
+    rows = []
+    for r in results.get("ceiling", []):
+        nginx = _throughput(results, "nginx", r["pupils"])
+        gateway = _throughput(results, "gw-sqlite", r["pupils"])
+        rows.append(
+            (
+                f"{r['pupils']:,}",
+                f"{r['seconds'] * 1000:.3f}",
+                f"{r['rps']:,.0f}",
+                f"{nginx['rps']:,.0f}" if nginx else "-",
+                _ratio(r["rps"] / nginx["rps"]) if nginx else "-",
+                f"{gateway['rps']:,.0f}" if gateway else "-",
+                _ratio(gateway["rps"] / r["rps"]) if gateway else "-",
+            )
+        )
+    header = (
+        "pupils",
+        "body work ms",
+        "ceiling req/s",
+        "nginx 1 worker req/s",
+        "ceiling/nginx",
+        "gateway SQLite log on req/s",
+        "gateway/ceiling",
+    )
+    return (
+        "2c. The ceiling: filter, encode and hash of one body alone, one process (no HTTP, no log)",
+        header,
+        rows,
+    )
 
 
 def logging_table(results: dict[str, Any]) -> Table:
@@ -105,6 +152,7 @@ def logging_table(results: dict[str, Any]) -> Table:
             if with_log is None or without is None:
                 continue
             cost = 1 - with_log["rps"] / without["rps"]
+            cpu_on, cpu_off = with_log.get("cpu_us_per_request"), without.get("cpu_us_per_request")
             rows.append(
                 (
                     database,
@@ -112,9 +160,21 @@ def logging_table(results: dict[str, Any]) -> Table:
                     f"{with_log['rps']:,.0f}",
                     f"{without['rps']:,.0f}",
                     f"{cost * 100:.1f}%",
+                    _cpu(cpu_on),
+                    _cpu(cpu_off),
+                    f"{(cpu_on / cpu_off - 1) * 100:.1f}%" if cpu_on and cpu_off else "-",
                 )
             )
-    header = ("database", "pupils", "req/s log on", "req/s log off", "cost")
+    header = (
+        "database",
+        "pupils",
+        "req/s log on",
+        "req/s log off",
+        "cost",
+        "CPU us/req log on",
+        "CPU us/req log off",
+        "CPU cost",
+    )
     return "3. Logging cost (durable transfer log against none)", header, rows
 
 
@@ -269,6 +329,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
         filter_table(results),
         throughput_table(results),
         latency_table(results),
+        ceiling_table(results),
         logging_table(results),
         memory_table(results),
         targets_table(results),

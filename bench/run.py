@@ -27,12 +27,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import cpu
 import filtercore
 import loadgen
 import memory
@@ -134,6 +135,18 @@ def run_filter(plan: Plan) -> Rows:
 # --- parts 2 and 3 ---------------------------------------------------------------------------
 
 
+def run_ceiling(plan: Plan) -> Rows:
+    """The body work alone for each size (no HTTP, no log): the ceiling of one process."""
+    rows: Rows = []
+    for pupils in plan.sizes:
+        raw = payloads.body(pupils)
+        runs = max(5, min(500, int(2_000_000 / len(raw))))
+        seconds = filtercore.body_work_seconds(raw, runs=runs)
+        rows.append({"pupils": pupils, "seconds": seconds, "rps": 1 / seconds, "runs": runs})
+        say(f"body work alone, {pupils:,} pupils: {seconds * 1000:.3f} ms")
+    return rows
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -203,6 +216,11 @@ def _nginx_targets(
     return found
 
 
+def _median_of(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def _aggregate(target: str, pupils: int, runs: list[loadgen.WrkResult]) -> dict[str, Any]:
     return {
         "target": target,
@@ -212,7 +230,10 @@ def _aggregate(target: str, pupils: int, runs: list[loadgen.WrkResult]) -> dict[
         "p99_ms": statistics.median(r.p99_ms for r in runs),
         "errors": sum(r.errors for r in runs),
         "requests": sum(r.requests for r in runs),
-        "runs": [asdict(r) | {"rps": r.rps} for r in runs],
+        "cpu_us_per_request": _median_of(r.cpu_us_per_request for r in runs),
+        "runs": [
+            asdict(r) | {"rps": r.rps, "cpu_us_per_request": r.cpu_us_per_request} for r in runs
+        ],
     }
 
 
@@ -234,7 +255,8 @@ class Loader:
         return cls(wrk, plan, scripts)
 
     def __call__(self, target: Target, pupils: int, seconds: float) -> loadgen.WrkResult:
-        return loadgen.wrk(
+        before = cpu.seconds(target.pid)
+        result = loadgen.wrk(
             self.wrk,
             f"http://{servers.HOST}:{target.port}{servers.SYNC_PATH}",
             self.scripts[target.name, pupils],
@@ -242,6 +264,7 @@ class Loader:
             connections=self.plan.connections,
             seconds=seconds,
         )
+        return replace(result, cpu_seconds=cpu.seconds(target.pid) - before)
 
 
 def run_throughput(plan: Plan, load: Loader, targets: list[Target]) -> Rows:
@@ -428,6 +451,7 @@ def run(plan: Plan) -> dict[str, Any]:
                 payloads.path(pupils)  # build what is missing before anything is timed
             with upstream_server(binaries["nginx"], workdir) as (upstream_port, upstream_pid):
                 if "proxy" in plan.parts:
+                    results["ceiling"] = run_ceiling(plan)
                     proxy = run_proxy(plan, binaries, workdir, upstream_port, upstream_pid)
                     results["throughput"], results["latency"], results["profile"] = proxy
                 if "memory" in plan.parts:
