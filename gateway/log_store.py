@@ -120,16 +120,19 @@ class SqliteLogStore:
 
 
 def _sqlite_write(inserts: Sequence[Row], updates: Sequence[Row], db: sqlite3.Connection) -> None:
+    if db.in_transaction:  # a COMMIT that failed may leave its transaction open
+        db.execute("ROLLBACK")
     db.execute("BEGIN IMMEDIATE")
     try:
         if inserts:
             db.executemany(insert_sql("sqlite"), [_sqlite_values(r) for r in inserts])
         if updates:
             db.executemany(update_sql("sqlite"), [_sqlite_values(r) for r in updates])
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 def _sqlite_values(values: Row) -> list[Any]:

@@ -395,6 +395,44 @@ async def test_supplier_fault_gives_problem_and_upstream_error_entry(
         await raw.stop()
 
 
+def bodiless(status_line: bytes, head: bytes) -> Fault:
+    async def fault(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 " + status_line + b"\r\n" + head + b"\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.05)
+
+    return fault
+
+
+@pytest.mark.parametrize(
+    ("status_line", "head"),
+    [
+        (b"304 Not Modified", b"Content-Length: 5\r\n"),  # the length of what was not sent
+        (b"204 No Content", b"Content-Length: 3\r\n"),
+        (b"200 OK", b"Content-Length: 0\r\n"),
+        (b"201 Created", b"Content-Length: 0\r\nContent-Type: application/json\r\n"),
+    ],
+)
+async def test_a_bodiless_supplier_answer_comes_back_as_it_is(
+    status_line: bytes, head: bytes, start_gateway: Any, upstream: Upstream
+) -> None:
+    """Answers without a body (304 and 204 may declare a length they do not send) are passed
+    back with their status and no body, and logged forwarded, not as a supplier fault."""
+    raw = RawUpstream(bodiless(status_line, head))
+    await raw.start()
+    try:
+        upstream.url = raw.url
+        gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
+        response = await gateway.push(samples.sync(1))
+        status = int(status_line.split()[0])
+        assert response.status_code == status, response.text
+        assert response.content == b""
+        [entry] = await gateway.transfers()
+        assert (entry["outcome"], entry["upstream_status"]) == ("forwarded", status)
+    finally:
+        await raw.stop()
+
+
 async def test_refused_connection_gives_502_and_upstream_error_entry(
     start_gateway: Any, upstream: Upstream
 ) -> None:
