@@ -80,6 +80,7 @@ class TransferLog:
         self._write_timeout = write_timeout
         self._batch_size = batch_size
         self._store = store
+        self._owns_store = False
         self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -91,15 +92,21 @@ class TransferLog:
     async def start(self) -> None:
         if self._store is None:
             self._store = log_store.for_connection()
+            self._owns_store = True
         self._task = asyncio.create_task(self._run(), name="transfer-log")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._queue.put_nowait(None)
-            await self._task
-            self._task = None
-        if self._store is not None:
-            await self._store.close()
+        try:
+            if self._task is not None:
+                self._queue.put_nowait(None)
+                await self._task
+                self._task = None
+        finally:
+            if self._store is not None:
+                await self._store.close()
+            if self._owns_store:  # a later start() connects afresh
+                self._store = None
+                self._owns_store = False
 
     async def begin(self, transfer: Transfer) -> None:
         """Store the pending entry; raises LogUnavailable if it is not stored in time."""

@@ -117,3 +117,21 @@ def test_an_outcome_sets_exactly_the_outcome_columns() -> None:
     transfer.finish(FORWARDED, 200, upstream_status=200)
     assert set(outcome(transfer)) == {"id", *OUTCOME_COLUMNS}
     assert set(OUTCOME_COLUMNS) < set(INSERT_COLUMNS)
+
+
+async def test_a_transaction_left_open_does_not_wedge_the_sqlite_store(start_gateway: Any) -> None:
+    """A COMMIT that fails (a full disk) may leave its transaction open; the next batch rolls it
+    back and commits instead of failing every write until a restart."""
+    await start_gateway()
+    store = log_store.for_connection()
+    if not isinstance(store, SqliteLogStore):
+        await store.close()
+        pytest.skip("the SQLite store's own connection")
+    try:
+        await store.run(lambda db: db.execute("BEGIN IMMEDIATE"))
+        transfer = _transfer()
+        await store.write([row(entry(transfer), INSERT_COLUMNS)], [])
+        assert not await store.run(lambda db: db.in_transaction)
+    finally:
+        await store.close()
+    assert await TransferRecord.exists(id=transfer.id)
