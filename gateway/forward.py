@@ -78,9 +78,9 @@ async def _content(response: aiohttp.ClientResponse, supplier: Supplier) -> byte
     if response.status < 200 or response.status in (204, 304):
         return b""  # no body, whatever length they declare (RFC 9110, 6.4.1)
     declared = response.content_length  # of the encoded body: only taken when not encoded
-    encoded = "Content-Encoding" in response.headers
     if declared == 0:
         return b""
+    encoded = "Content-Encoding" in response.headers
     if declared is not None and declared <= MAX_RESPONSE_BYTES and not encoded:
         return await response.content.readexactly(declared)
     chunks = []

@@ -149,8 +149,6 @@ class TransferLog:
             raise LogUnavailable(
                 f"the transfer log was not written within {self._write_timeout:g} s"
             ) from None
-        except asyncio.CancelledError:
-            raise
         except Exception:
             # The cause is in the operational log; it may quote another transfer's values.
             raise LogUnavailable("the transfer log cannot be written") from None
