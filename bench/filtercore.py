@@ -22,16 +22,17 @@ from typing import Any
 import msgspec
 import orjson
 
-from gateway import loading, receive, resolve_agreement
-from gateway.agreements import Route
-from gateway.filter import filtered
-from gateway.payload_schema import PayloadSchema
+from gateway.formats.json_reference import filtered
+from gateway.formats.payload_schema import PayloadSchema
+from gateway.register import loading
+from gateway.register.agreements import Route
+from gateway.register.schools import School
+from gateway.settings import Settings
+from gateway.transfer import receive, resolve_agreement
 
 # The filter step exactly as the proxy runs it (the compiled path, or the reference filter for
 # a body it cannot account for). The one line to change when the entry point moves.
-from gateway.proxy import _filtered as gateway_entry
-from gateway.schools import School
-from gateway.settings import Settings
+from gateway.transfer.filter import payload as gateway_entry
 
 ROOT = Path(__file__).resolve().parent.parent
 _encode = msgspec.json.Encoder().encode
@@ -59,7 +60,7 @@ def gateway_filter(raw: bytes | bytearray) -> tuple[bytes, dict[str, int]]:
 
 
 def reference_filter(raw: bytes) -> tuple[bytes, dict[str, int]]:
-    """The reference filter (``gateway.filter``): decode to Python objects, walk, encode."""
+    """The reference filter (``gateway.formats.json_reference``): decode, walk, encode."""
     route, schema = basispoort_sync()
     result = filtered(receive.document(raw), route.policy, schema)
     return _encode(result.document), result.stripped

@@ -20,15 +20,17 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
-from gateway import api, database, loading
-from gateway.forward import Upstream
-from gateway.instances import Instance
-from gateway.keys import KeyStore
-from gateway.limits import ClientLimits
+from gateway import database
+from gateway.access.keys import KeyStore
+from gateway.evidence import api
+from gateway.evidence.instances import Instance
+from gateway.evidence.log import NoTransferLog, TransferLog
 from gateway.problems import PROBLEM_TYPES, problem_response
-from gateway.proxy import Gateway
-from gateway.record import NoTransferLog, TransferLog
+from gateway.register import loading
 from gateway.settings import Settings
+from gateway.transfer.forward import Upstream
+from gateway.transfer.limits import ClientLimits
+from gateway.transfer.pipeline import Gateway
 
 logger = logging.getLogger("gateway")
 

@@ -13,8 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gateway import __version__, database, keys, loading
-from gateway.models import ApiKey
+from gateway import __version__, database
+from gateway.access import keys
+from gateway.access.models import ApiKey
+from gateway.register import loading
 from gateway.settings import Settings, SettingsError
 
 
@@ -104,7 +106,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from gateway.tls import GatewayProtocol
+    from gateway.protocol import GatewayProtocol
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -166,7 +168,7 @@ def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
     if args.certificate:
         from pathlib import Path
 
-        from gateway.tls import pem_fingerprint
+        from gateway.access.tls import pem_fingerprint
 
         certificate = pem_fingerprint(Path(args.certificate).read_bytes())
 

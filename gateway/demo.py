@@ -20,10 +20,11 @@ import aiohttp
 import uvicorn
 from aiohttp import web
 
-from gateway import keys, samples
+from gateway import samples
+from gateway.access import keys
 from gateway.app import create_app
+from gateway.protocol import GatewayProtocol
 from gateway.settings import Settings
-from gateway.tls import GatewayProtocol
 
 DEMO_SCHOOL = "99XX"
 

@@ -18,10 +18,10 @@ import uvicorn
 from aiohttp import web
 from starlette.applications import Starlette
 
-from gateway import keys
+from gateway.access import keys
 from gateway.app import create_app
+from gateway.protocol import GatewayProtocol
 from gateway.settings import Settings
-from gateway.tls import GatewayProtocol
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHOOL = "99XX"

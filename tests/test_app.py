@@ -12,8 +12,8 @@ from jsonschema import Draft202012Validator
 
 from gateway import samples
 from gateway.app import create_app
-from gateway.loading import InvalidConfiguration
 from gateway.problems import PROBLEM_TYPES
+from gateway.register.loading import InvalidConfiguration
 from gateway.settings import Settings
 from tests.conftest import ROOT, RunningGateway, Upstream
 

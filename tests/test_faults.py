@@ -24,7 +24,7 @@ import pytest
 from tortoise import connections
 
 from gateway import samples
-from gateway.log_store import SqliteLogStore
+from gateway.evidence.store import SqliteLogStore
 from tests.conftest import ROOT, SCHOOL, RunningGateway, Upstream
 from tests.processes import cli, free_port, served
 
@@ -486,7 +486,7 @@ async def test_a_contract_the_gateway_accepts_gives_transfers_it_can_record(
     its transfers are recorded and forwarded; never accepted and then refused with 503."""
     import yaml
 
-    from gateway.loading import InvalidConfiguration
+    from gateway.register.loading import InvalidConfiguration
 
     data = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())
     data["agreement"]["version"] = "2018.1 - addendum of 3 July 2018 with the sub-processor list"
@@ -507,9 +507,9 @@ async def test_one_unstorable_entry_does_not_fail_the_others_in_its_batch(
     """A log entry that cannot be stored fails alone: a transfer whose pending entry is written
     in the same group commit is still recorded, and is not refused."""
     from gateway import database
-    from gateway.models import TransferRecord
-    from gateway.record import TransferLog
-    from gateway.transfer import Transfer
+    from gateway.evidence.log import TransferLog
+    from gateway.evidence.models import TransferRecord
+    from gateway.transfer.state import Transfer
 
     async with database.opened(database_url):
         log = TransferLog(write_timeout=5, batch_size=256)
@@ -542,7 +542,7 @@ async def test_a_full_database_refuses_with_503_and_sends_nothing(
         pytest.skip("a full disk is simulated with SQLite's max_page_count")
     _, [[pages]] = await connection.execute_query("PRAGMA page_count")
     await connection.execute_query(f"PRAGMA max_page_count = {int(pages)}")
-    # The log writes on a connection of its own (gateway.log_store): it is full there too.
+    # The log writes on a connection of its own (gateway.evidence.store): it is full there too.
     store = gateway.app.state.gateway.log.store
     assert isinstance(store, SqliteLogStore)
     await store.run(lambda db: db.execute(f"PRAGMA max_page_count = {int(pages)}"))

@@ -26,9 +26,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gateway import keys, samples
+from gateway import samples
+from gateway.access import keys
 from gateway.app import create_app
-from gateway.loading import InvalidConfiguration
+from gateway.register.loading import InvalidConfiguration
 from gateway.settings import Settings
 from tests.conftest import ROOT, SCHOOL, Upstream
 from tests.processes import cli, served

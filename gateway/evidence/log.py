@@ -1,0 +1,178 @@
+"""The transfer log's writer: entries durable before anything is sent upstream.
+
+Writes are group-committed: entries queued while one transaction runs go into the next one
+together, so many concurrent transfers share one commit (and one fsync) without any of them
+being forwarded before its own entry is stored. A transfer whose entry cannot be written in
+``log_write_timeout`` seconds is refused with 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from gateway.evidence.store import INSERT_COLUMNS, OUTCOME_COLUMNS, LogStore, for_connection, row
+from gateway.problems import LogUnavailable
+from gateway.transfer.record import entry, outcome
+from gateway.transfer.state import Transfer
+
+logger = logging.getLogger("gateway.record")
+
+_Write = tuple[str, dict[str, Any], "asyncio.Future[None]"]
+
+
+class TransferLog:
+    """The durable transfer log, written by one task in batches."""
+
+    def __init__(
+        self, *, write_timeout: float, batch_size: int, store: LogStore | None = None
+    ) -> None:
+        self._write_timeout = write_timeout
+        self._batch_size = batch_size
+        self._store = store
+        self._owns_store = False
+        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def store(self) -> LogStore | None:
+        """Where batches are committed (chosen at ``start`` for the connected database)."""
+        return self._store
+
+    async def start(self) -> None:
+        if self._store is None:
+            self._store = for_connection()
+            self._owns_store = True
+        self._task = asyncio.create_task(self._run(), name="transfer-log")
+
+    async def stop(self) -> None:
+        try:
+            if self._task is not None:
+                self._queue.put_nowait(None)
+                await self._task
+                self._task = None
+        finally:
+            if self._store is not None:
+                await self._store.close()
+            if self._owns_store:  # a later start() connects afresh
+                self._store = None
+                self._owns_store = False
+
+    async def begin(self, transfer: Transfer) -> None:
+        """Store the pending entry; raises LogUnavailable if it is not stored in time."""
+        await self._write("insert", entry(transfer))
+
+    async def complete(self, transfer: Transfer) -> None:
+        """Queue the outcome of a transfer whose pending entry is stored; do not wait for it.
+
+        The caller's answer need not wait for a second commit: what mattered (the entry, before
+        anything left) is durable. Should the gateway die before the outcome is written, the
+        entry stays pending and its heartbeat sweep marks it unknown, which is the truth as far
+        as the log can know it. ``flush`` waits for every queued write.
+        """
+        future = self._enqueue("update", outcome(transfer))
+        future.add_done_callback(_report_lost_outcome)
+
+    async def flush(self) -> None:
+        """Wait until every write queued so far is durable (the FG's reads begin with this)."""
+        await self._write("flush", {})
+
+    async def refused(self, transfer: Transfer) -> None:
+        """Store a transfer that ended before anything could be sent."""
+        await self._write("insert", entry(transfer))
+
+    def _enqueue(self, kind: str, values: dict[str, Any]) -> asyncio.Future[None]:
+        if self._task is None or self._task.done():
+            raise LogUnavailable("the transfer log writer is not running")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((kind, values, future))
+        return future
+
+    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+        future = self._enqueue(kind, values)
+        try:
+            # Not shielded: a cancelled or timed-out wait leaves the write queued, and the
+            # writer settles only futures nobody gave up on.
+            async with asyncio.timeout(self._write_timeout):
+                await future
+        except TimeoutError:
+            raise LogUnavailable(
+                f"the transfer log was not written within {self._write_timeout:g} s"
+            ) from None
+        except Exception:
+            # The cause is in the operational log; it may quote another transfer's values.
+            raise LogUnavailable("the transfer log cannot be written") from None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._batch_size and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Write]) -> None:
+        try:
+            await self._write_all(batch)
+        except Exception:
+            if len(batch) == 1:
+                logger.exception("transfer log write failed")
+                _settle(batch, lambda f: f.set_exception(LogUnavailable()))
+                return
+            # One bad entry must not fail the others: write each on its own.
+            logger.warning("transfer log batch of %d failed; writing one by one", len(batch))
+            for write in batch:
+                await self._commit([write])
+            return
+        _settle(batch, lambda f: f.set_result(None))
+
+    async def _write_all(self, batch: list[_Write]) -> None:
+        """Every write of the batch in one commit, in two statements at most (executemany).
+
+        Raw SQL rather than ORM objects: building a model per entry and an UPDATE per outcome
+        made a batch cost per entry instead of per batch, and the log the gateway's bottleneck.
+        """
+        inserts = [row(values, INSERT_COLUMNS) for kind, values, _ in batch if kind == "insert"]
+        updates = [
+            row(values, (*OUTCOME_COLUMNS, "id")) for kind, values, _ in batch if kind == "update"
+        ]
+        if not inserts and not updates:
+            return  # only flushes: everything before them is already committed
+        assert self._store is not None, "started"
+        await self._store.write(inserts, updates)
+
+
+def _report_lost_outcome(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("an outcome was not recorded; its entry stays pending")
+
+
+def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None]) -> None:
+    for _, _, future in batch:
+        if not future.done():
+            action(future)
+
+
+class NoTransferLog(TransferLog):
+    """Records nothing. Only for ``make bench``, to measure what the real log costs."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def complete(self, transfer: Transfer) -> None:
+        return None
+
+    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+        return None

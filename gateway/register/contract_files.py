@@ -1,0 +1,236 @@
+"""Contract files: ``contracts/*.yaml``, one version of one agreement each.
+
+``load(contracts_dir, ...)`` validates every file against ``schemas/contract.schema.json`` and
+checks what a schema cannot: that field paths exist in the payload format, that every
+special-category field carries a legal basis, that dates are in order, that the supplier has an
+endpoint, and that no two versions of a supplier's agreement are in force for a school on the
+same day. It returns the agreements together with every problem found, so that
+``poortwachter check`` can list them all at once and the gateway can refuse to start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from gateway.formats import fieldpaths
+from gateway.formats.json_compiled import CompiledPolicy
+from gateway.formats.payload_schema import PayloadSchema
+from gateway.register import yamlfiles
+from gateway.register.agreements import Agreement, Lifecycle, Route, SpecialCategory, Status
+from gateway.register.policy import FieldPolicy, PolicyError
+from gateway.register.schools import SchoolScope
+from gateway.register.yamlfiles import Problem
+
+
+@dataclass(frozen=True)
+class ContractSet:
+    agreements: tuple[Agreement, ...]
+    problems: tuple[Problem, ...]
+
+
+def validator(schemas_dir: Path) -> Draft202012Validator:
+    schema = json.loads((schemas_dir / "contract.schema.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def load(
+    contracts_dir: Path,
+    schemas_dir: Path,
+    payload_schemas: Mapping[str, PayloadSchema],
+    suppliers: Iterable[str],
+) -> ContractSet:
+    check = validator(schemas_dir)
+    known_suppliers = set(suppliers)
+    agreements: list[Agreement] = []
+    problems: list[Problem] = []
+    files = sorted(contracts_dir.glob("*.yaml")) + sorted(contracts_dir.glob("*.yml"))
+    if not files:
+        problems.append(Problem(str(contracts_dir), "", None, "no contract files (*.yaml)"))
+    for path in files:
+        try:
+            document = yamlfiles.read(path)
+        except yamlfiles.YamlFileError as error:
+            problems.append(error.problem)
+            continue
+        schema_errors = sorted(check.iter_errors(document.data), key=lambda e: list(e.path))
+        if schema_errors:
+            problems.extend(document.problem(list(e.path), e.message) for e in schema_errors)
+            continue
+        agreement, found = _agreement(document, payload_schemas, known_suppliers)
+        problems.extend(found)
+        if agreement is not None and not found:
+            agreements.append(agreement)
+    problems.extend(_overlaps(agreements))
+    return ContractSet(tuple(agreements), tuple(problems))
+
+
+def _agreement(
+    document: yamlfiles.YamlDocument,
+    payload_schemas: Mapping[str, PayloadSchema],
+    suppliers: set[str],
+) -> tuple[Agreement | None, list[Problem]]:
+    data: dict[str, Any] = document.data
+    problems: list[Problem] = []
+    slug = data["supplier"]["slug"]
+    if slug not in suppliers:
+        problems.append(
+            document.problem(
+                ["supplier", "slug"],
+                f"supplier {slug!r} has no endpoint in config/suppliers.yaml",
+            )
+        )
+    terms = data["agreement"]
+    valid_from = date.fromisoformat(terms["valid_from"])
+    valid_until = date.fromisoformat(terms["valid_until"]) if terms.get("valid_until") else None
+    if valid_until is not None and valid_until < valid_from:
+        problems.append(
+            document.problem(["agreement", "valid_until"], "valid_until is before valid_from")
+        )
+    lifecycle = None
+    if "lifecycle" in terms:
+        lifecycle = Lifecycle(
+            Status(terms["lifecycle"]["status"]),
+            date.fromisoformat(terms["lifecycle"]["since"]),
+            terms["lifecycle"]["reason"],
+        )
+    routes = []
+    seen: set[tuple[str, str]] = set()
+    for index, raw in enumerate(data["routes"]):
+        where: list[str | int] = ["routes", index]
+        key = (raw["method"], raw["path"])
+        if key in seen:
+            problems.append(document.problem(where, f"route {' '.join(key)} is listed twice"))
+        seen.add(key)
+        route, found = _route(document, where, raw, payload_schemas)
+        problems.extend(found)
+        if route is not None:
+            routes.append(route)
+    agreement = Agreement(
+        supplier=slug,
+        supplier_name=data["supplier"]["name"],
+        reference=terms["reference"],
+        version=terms["version"],
+        signed=date.fromisoformat(terms["signed"]),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        lifecycle=lifecycle,
+        schools=SchoolScope.of(data["schools"]),
+        purposes=tuple(data["purposes"]),
+        legal_basis=data["legal_basis"],
+        retention=data["retention"],
+        sub_processors=tuple((s["name"], s["location"]) for s in data["sub_processors"]),
+        routes=tuple(routes),
+        source=document.file,
+    )
+    return agreement, problems
+
+
+def _route(
+    document: yamlfiles.YamlDocument,
+    where: list[str | int],
+    raw: dict[str, Any],
+    payload_schemas: Mapping[str, PayloadSchema],
+) -> tuple[Route | None, list[Problem]]:
+    problems: list[Problem] = []
+    schema = payload_schemas[raw.get("payload", "las-sync")]
+    fields: list[str] = raw["fields"]
+    unfit = set()
+    for index, path in enumerate(fields):
+        try:
+            mismatch = schema.mismatch(path)
+        except fieldpaths.FieldPathError as error:
+            mismatch = str(error)
+        if mismatch is not None:
+            unfit.add(path)
+            problems.append(document.problem([*where, "fields", index], mismatch))
+    justified: dict[str, str] = {}
+    for index, entry in enumerate(raw.get("special_categories", [])):
+        if entry["field"] not in fields:
+            problems.append(
+                document.problem(
+                    [*where, "special_categories", index, "field"],
+                    f"{entry['field']!r} is not among this route's fields",
+                )
+            )
+        justified[entry["field"]] = entry["legal_basis"]
+    special: list[SpecialCategory] = []
+    for index, path in enumerate(fields):
+        if path in unfit:
+            continue
+        category = schema.special_category(path)
+        if category is None:
+            continue
+        if path not in justified:
+            problems.append(
+                document.problem(
+                    [*where, "fields", index],
+                    f"{path!r} is special-category data ({category}): name it under "
+                    "special_categories with the legal basis that allows it",
+                )
+            )
+        else:
+            special.append(SpecialCategory(path, category, justified[path]))
+    try:
+        policy = FieldPolicy.from_paths(fields)
+    except (PolicyError, fieldpaths.FieldPathError) as error:
+        problems.append(document.problem([*where, "fields"], str(error)))
+        return None, problems
+    route = Route(
+        method=raw["method"],
+        path=raw["path"],
+        payload=schema.name,
+        policy=policy,
+        query=frozenset(raw.get("query", [])),
+        special_categories=tuple(special),
+        compiled=None if problems else CompiledPolicy(policy, schema),
+    )
+    return route, problems
+
+
+def _overlaps(agreements: list[Agreement]) -> list[Problem]:
+    """Two versions of one supplier's agreement may not both be in force for a school on a day."""
+    problems = []
+    for i, first in enumerate(agreements):
+        for second in agreements[i + 1 :]:
+            if first.supplier != second.supplier:
+                continue
+            if not _schools_overlap(first.schools, second.schools):
+                continue
+            if not _dates_overlap(first, second):
+                continue
+            problems.append(
+                Problem(
+                    second.source,
+                    "agreement",
+                    None,
+                    f"{second.label} and {first.label} ({first.source}) are both in force for "
+                    f"some school of {second.supplier!r} on the same days; end one with "
+                    "valid_until",
+                )
+            )
+    return problems
+
+
+def _schools_overlap(a: SchoolScope, b: SchoolScope) -> bool:
+    if a.every_school or b.every_school:
+        return True
+    return any(a.covers(s) and b.covers(s) for s in a.codes | b.codes)
+
+
+def _dates_overlap(a: Agreement, b: Agreement) -> bool:
+    return a.valid_from <= _last_day(b) and b.valid_from <= _last_day(a)
+
+
+def _last_day(agreement: Agreement) -> date:
+    end = agreement.valid_until or date.max
+    if agreement.lifecycle is not None and agreement.lifecycle.status is Status.TERMINATED:
+        end = min(end, agreement.lifecycle.since - timedelta(days=1))
+    return end

@@ -1,0 +1,127 @@
+"""Suppliers' endpoints: ``config/suppliers.yaml``, each upstream overridable from the environment.
+
+``GATEWAY_UPSTREAM_<SLUG>`` (slug upper-cased, ``-`` as ``_``) replaces a supplier's base URL, so
+that tests, demos and each installation can point a supplier anywhere without editing config.
+A supplier may have a credential the gateway adds (its value from the environment, never from
+the file) and TLS settings: a CA to verify it with, a client certificate for mutual TLS, and a
+minimum version that is never below TLS 1.2.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from yarl import URL
+
+from gateway.register import yamlfiles
+from gateway.register.yamlfiles import Problem
+
+_TLS_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+@dataclass(frozen=True, slots=True)
+class Supplier:
+    slug: str
+    upstream: URL
+    connect_timeout: float
+    read_timeout: float
+    credential: tuple[str, str] | None = field(default=None, repr=False)  # (header, value)
+    tls: ssl.SSLContext | None = field(default=None, repr=False)
+
+
+class SupplierConfigError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def env_name(slug: str) -> str:
+    return "GATEWAY_UPSTREAM_" + slug.upper().replace("-", "_")
+
+
+def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str, Supplier]:
+    try:
+        document = yamlfiles.read(path)
+    except yamlfiles.YamlFileError as error:
+        raise SupplierConfigError([error.problem]) from error
+    schema = json.loads((schemas_dir / "suppliers.schema.json").read_text(encoding="utf-8"))
+    errors = sorted(
+        Draft202012Validator(schema).iter_errors(document.data), key=lambda e: list(e.path)
+    )
+    if errors:
+        raise SupplierConfigError([document.problem(list(e.path), e.message) for e in errors])
+    suppliers = {}
+    problems: list[Problem] = []
+    for slug, raw in document.data["suppliers"].items():
+        supplier = _supplier(document, path.parent, slug, raw, environ, problems)
+        if supplier is not None:
+            suppliers[slug] = supplier
+    if problems:
+        raise SupplierConfigError(problems)
+    return suppliers
+
+
+def _supplier(
+    document: yamlfiles.YamlDocument,
+    config_dir: Path,
+    slug: str,
+    raw: dict[str, Any],
+    environ: Mapping[str, str],
+    problems: list[Problem],
+) -> Supplier | None:
+    where = ["suppliers", slug]
+    upstream = environ.get(env_name(slug)) or raw["upstream"]
+    url = URL(upstream)
+    if url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
+        source = env_name(slug) if env_name(slug) in environ else "upstream"
+        problems.append(
+            document.problem(
+                [*where, "upstream"],
+                f"{source}={upstream!r} is not an http(s) base URL without query or fragment",
+            )
+        )
+        return None
+    if not url.path.endswith("/"):
+        url = url.with_path(url.path + "/")
+    credential = None
+    if "credentials" in raw:
+        spec = raw["credentials"]
+        value = environ.get(spec["env"])
+        if not value:
+            problems.append(
+                document.problem([*where, "credentials", "env"], f"{spec['env']} is not set")
+            )
+            return None
+        credential = (spec["header"], f"{spec['scheme']} {value}" if "scheme" in spec else value)
+    tls = None
+    if "tls" in raw or url.scheme == "https":
+        try:
+            tls = _tls_context(config_dir, raw.get("tls", {}))
+        except (OSError, ssl.SSLError) as error:
+            problems.append(document.problem([*where, "tls"], f"cannot set up TLS: {error}"))
+            return None
+    return Supplier(
+        slug=slug,
+        upstream=url,
+        connect_timeout=float(raw.get("connect_timeout", 5)),
+        read_timeout=float(raw.get("read_timeout", 30)),
+        credential=credential,
+        tls=tls,
+    )
+
+
+def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
+    ca_file = spec.get("ca_file")
+    context = ssl.create_default_context(cafile=str(config_dir / ca_file) if ca_file else None)
+    context.minimum_version = _TLS_VERSIONS[spec.get("min_version", "1.2")]
+    if "client_cert" in spec:
+        context.load_cert_chain(
+            str(config_dir / spec["client_cert"]), str(config_dir / spec["client_key"])
+        )
+    return context

@@ -1,0 +1,179 @@
+"""The proxy: one transfer, top to bottom.
+
+authenticate -> resolve agreement -> receive -> filter -> record -> forward -> record outcome.
+Each step either fills in the Transfer or raises a Refusal; a refusal is recorded and answered
+with a problem body. Nothing reaches the supplier unless every step before forward has passed
+and the log entry is durable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qsl, unquote
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.access.keys import KeyStore
+from gateway.access.tls import client_certificate
+from gateway.evidence.instances import Instance
+from gateway.evidence.log import TransferLog
+from gateway.formats.payload_schema import PayloadSchema
+from gateway.problems import (
+    LogUnavailable,
+    Refusal,
+    Rejected,
+    problem_response,
+    refusal_response,
+)
+from gateway.register.register import AgreementRegister
+from gateway.register.suppliers import Supplier
+from gateway.settings import Settings
+from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement
+from gateway.transfer.limits import ClientLimits
+from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
+
+logger = logging.getLogger("gateway.proxy")
+
+_encoder = msgspec.json.Encoder()
+
+
+@dataclass
+class Gateway:
+    """Everything a transfer needs, built once at start-up."""
+
+    settings: Settings
+    register: AgreementRegister
+    suppliers: dict[str, Supplier]
+    payload_schemas: dict[str, PayloadSchema]
+    keys: KeyStore
+    log: TransferLog
+    upstream: forward.Upstream
+    limits: ClientLimits
+    instance: Instance
+
+    async def handle(self, request: Request) -> Response:
+        slug: str = request.path_params["supplier"]
+        # An unknown supplier name is the caller's text and is not logged: it could be anything.
+        known = slug if slug in self.suppliers else None
+        transfer = Transfer(method=request.method, supplier=known, instance=self.instance.id)
+        try:
+            raw_path = _subpath(request, slug)
+            # 1. authenticate
+            transfer.client = await authenticate.caller(
+                request.headers, client_certificate(request.scope), self.keys, "source"
+            )
+            async with self.limits.admit(transfer.client.key_id):
+                answer = await self._transfer(request, transfer, slug, raw_path)
+        except LogUnavailable as refusal:
+            logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
+            return refusal_response(refusal, str(transfer.id))
+        except Refusal as refusal:
+            transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
+            await self._record_end(transfer)
+            response = refusal_response(refusal, str(transfer.id))
+            if refusal.status_code == 413:
+                # Do not read the rest of an oversized body: close the connection instead.
+                response.headers["Connection"] = "close"
+            return response
+        except Exception:
+            # A fault of the gateway itself: nothing more is sent. If forwarding may have begun,
+            # the data may have left (unknown); otherwise the transfer was blocked.
+            logger.exception("transfer %s failed inside the gateway", transfer.id)
+            outcome = UNKNOWN if transfer.recorded else BLOCKED
+            transfer.finish(outcome, 500, problem="internal-error")
+            await self._record_end(transfer)
+            return problem_response(
+                500, "internal-error", "the gateway failed; nothing more was sent", str(transfer.id)
+            )
+        # 6. record outcome
+        transfer.finish(FORWARDED, answer.status, upstream_status=answer.status)
+        await self._record_end(transfer)
+        headers = {**answer.headers, "X-Transfer-Id": str(transfer.id)}
+        return Response(answer.body, answer.status, headers)
+
+    async def _transfer(
+        self, request: Request, transfer: Transfer, slug: str, raw_path: str
+    ) -> forward.UpstreamResponse:
+        """Steps 1 to 5 for an authenticated client; raises a Refusal at the first that fails."""
+        assert transfer.client is not None
+        supplier = self.suppliers.get(slug)
+        if supplier is None:
+            raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
+        # The school is on record even when refused: the FG asks "who tried to send 98YY's data?"
+        transfer.school = authenticate.school(request.headers)
+        authenticate.may_send_for(transfer.client, transfer.school)
+        # 2. resolve agreement
+        today = datetime.now(self.settings.zone).date()
+        transfer.agreement = self.register.in_force(slug, transfer.school, today)
+        transfer.route = resolve_agreement.route(
+            transfer.agreement, request.method, unquote("/" + raw_path)
+        )
+        # The log keeps the route's own path: a path segment can carry anything, pupil data too.
+        transfer.path = transfer.route.path
+        query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
+        url = forward.upstream_url(supplier, raw_path, query)
+        # 3. receive and filter
+        raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
+        body: bytes | None = None
+        if raw:
+            receive.require_json(request.headers)
+            schema = self.payload_schemas[transfer.route.payload]
+            result, named = filter.payload(raw, transfer.route, schema)
+            del raw  # a large sync is in memory once: free it before encoding what goes out
+            filter.same_school(named, transfer.school)
+            transfer.filtered = result
+            body = _encoder.encode(result.document)
+            transfer.body_sha256 = hashlib.sha256(body).hexdigest()
+        # 4. record: durable before anything leaves
+        await self.log.begin(transfer)
+        transfer.recorded = True
+        # 5. forward
+        return await self.upstream.send(
+            supplier, request.method, url, body, request.headers, str(transfer.id)
+        )
+
+    async def _record_end(self, transfer: Transfer) -> None:
+        try:
+            if transfer.recorded:
+                await self.log.complete(transfer)
+            else:
+                await self.log.refused(transfer)
+        except LogUnavailable as error:
+            # The entry stays pending (or missing for a refusal) and is marked unknown later;
+            # the caller still gets its answer, since nothing more is sent.
+            logger.error("transfer %s: outcome not recorded: %s", transfer.id, error.detail)
+
+
+def _subpath(request: Request, slug: str) -> str:
+    """The request path after ``/proxy/<slug>/``, still percent-encoded as it arrived.
+
+    The supplier must be named plainly: ``/proxy/%62asispoort/...`` would make the raw and the
+    decoded path disagree on where the supplier's path begins.
+    """
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    root = request.scope.get("root_path", "").encode()
+    if root and raw.startswith(root):
+        raw = raw[len(root) :]
+    raw = raw.split(b"?", 1)[0]
+    prefix = f"/proxy/{slug}".encode()
+    if raw != prefix and not raw.startswith(prefix + b"/"):
+        raise Rejected(400, "bad-path", "name the supplier without percent-encoding")
+    return raw[len(prefix) :].decode("latin-1").removeprefix("/")
+
+
+def _allowed_query(request: Request, allowed: frozenset[str]) -> tuple[list[tuple[str, str]], int]:
+    """The query parameters the route allows, and how many others were stripped."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if not query:
+        return [], 0
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        raise Rejected(400, "bad-query", "the query string cannot be parsed") from None
+    kept = [(name, value) for name, value in pairs if name in allowed]
+    return kept, len(pairs) - len(kept)

@@ -1,0 +1,59 @@
+"""Step 4 (and 6), record: what the transfer log keeps of a transfer.
+
+The entry holds field paths, counts and hashes, never pupil values. It is written by the log
+(``gateway.evidence.log``) before anything is sent upstream, and completed with the outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.transfer.state import Transfer
+
+
+def entry(transfer: Transfer) -> dict[str, Any]:
+    """The log entry for ``transfer``: field paths, counts and hashes, never pupil values."""
+    filtered = transfer.filtered
+    return {
+        "id": transfer.id,
+        "started_at": transfer.started_at,
+        "completed_at": transfer.completed_at,
+        "source_system": transfer.client.name if transfer.client else None,
+        "key_id": transfer.client.key_id if transfer.client else None,
+        "school": str(transfer.school) if transfer.school else None,
+        "supplier": transfer.supplier,
+        "agreement_reference": transfer.agreement.reference if transfer.agreement else None,
+        "agreement_version": transfer.agreement.version if transfer.agreement else None,
+        "method": transfer.method,
+        "path": transfer.path[:2048],
+        "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
+        "records": filtered.records if filtered else 0,
+        "fields_forwarded": sorted(filtered.forwarded) if filtered else [],
+        "fields_stripped": _stripped(transfer),
+        "body_sha256": transfer.body_sha256,
+        "instance": transfer.instance,
+        **outcome(transfer),
+    }
+
+
+def outcome(transfer: Transfer) -> dict[str, Any]:
+    """What ``complete`` writes over the pending entry: how the transfer ended."""
+    return {
+        "id": transfer.id,
+        "completed_at": transfer.completed_at,
+        "outcome": transfer.outcome,
+        "status": transfer.status,
+        "upstream_status": transfer.upstream_status,
+        "problem": transfer.problem,
+        "duration_ms": transfer.duration_ms,
+    }
+
+
+QUERY_STRIPPED = "?*"  # query parameters are counted, never named: a name can carry data
+
+
+def _stripped(transfer: Transfer) -> dict[str, int]:
+    stripped = dict(transfer.filtered.stripped) if transfer.filtered else {}
+    if transfer.query_stripped:
+        stripped[QUERY_STRIPPED] = transfer.query_stripped
+    return dict(sorted(stripped.items()))

@@ -1,0 +1,491 @@
+"""Property tests of the JSON filters: random documents against random policies.
+
+Documents are drawn around the las-sync payload schema (known keys, wrong types, unknown keys,
+keys with dots and brackets that spell known paths) and policies are random subsets of the
+schema's field paths in contract notation. Every expectation is computed here from the input and
+output documents, independently of the implementation.
+
+Each property is checked on the reference filter (``gateway.formats.json_reference.filtered``)
+and on the path a transfer really takes (``production``: the compiled filter, falling back to
+the reference one as ``gateway.transfer.filter`` does), always on what would reach the supplier:
+the encoded output.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, example, find, given, settings
+from hypothesis import strategies as st
+
+from gateway import samples
+from gateway.formats import payload_schema
+from gateway.formats.filtered import Filtered
+from gateway.formats.json_compiled import CompiledPolicy, NotCompilable
+from gateway.formats.json_reference import filtered
+from gateway.register.policy import FieldPolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = payload_schema.load(ROOT / "schemas", "las-sync")
+FIELDS = SCHEMA.fields
+
+# Contract notation: a scalar path as the schema names it (``leerlingen[].adres.postcode``), and
+# an array path with ``[]`` appended for "an array of values" (``leerlingen[].ouders[]``).
+LEAF_PATHS = sorted(p for p, f in FIELDS.items() if f.kind == "scalar")
+ARRAY_PATHS = sorted(p for p, f in FIELDS.items() if f.kind == "array")
+KNOWN_SEGMENTS = frozenset(
+    segment.removesuffix("[]") for path in FIELDS for segment in path.split(".")
+)
+
+
+def _parent_and_key(path: str) -> tuple[str, str]:
+    parent, _, key = path.rpartition(".")
+    return parent, key
+
+
+# For each object path of the schema ("" is the document): its known keys and their paths.
+CHILDREN: dict[str, dict[str, str]] = {"": {}}
+for _path in FIELDS:
+    _parent, _key = _parent_and_key(_path)
+    CHILDREN.setdefault(_parent, {})[_key] = _path
+    if FIELDS[_path].kind == "object":
+        CHILDREN.setdefault(_path, {})
+    if FIELDS[_path].kind == "array":
+        CHILDREN.setdefault(f"{_path}[]", {})
+
+BASISPOORT: list[str] = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())[
+    "routes"
+][0]["fields"]
+EXAMPLES = 200
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# --- strategies -------------------------------------------------------------------------------
+
+# Keys that spell known paths with dots or brackets: they must never be taken for those paths.
+TRICKY_KEYS = [
+    "adres.postcode", "leerlingen[].bsn", "school.brin", "ouders[].iban", "leerlingen[]",
+    "bsn.", ".bsn", "medisch.notitie", "*", "", "leerlingen.voornaam", "zorgverzekering.",
+]  # fmt: skip
+RANDOM_NAMES = st.text(alphabet=st.sampled_from("abcxyz_.[]*-Ä0 "), min_size=1, max_size=8).filter(
+    lambda name: name not in KNOWN_SEGMENTS
+)
+KEYS = st.one_of(
+    st.sampled_from(sorted(KNOWN_SEGMENTS)),
+    st.sampled_from(TRICKY_KEYS),
+    RANDOM_NAMES,
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-1000, max_value=1000),
+    # around the 64-bit edges, where suppliers' JSON parsers start to disagree
+    st.sampled_from([2**63 - 1, -(2**63), -(2**63) - 1, 2**64 - 1, 2**64, -(2**80), 2**100]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@st.composite
+def shaped_object(draw: st.DrawFn, path: str, noise: bool) -> dict[str, Any]:
+    """An object at schema path ``path``: some known keys and, with ``noise``, anything else."""
+    known = CHILDREN[path]
+    chosen = draw(st.lists(st.sampled_from(sorted(known)), unique=True)) if known else []
+    document = {key: draw(shaped_value(known[key], noise)) for key in chosen}
+    if noise:
+        for key, value in draw(st.dictionaries(KEYS, JSON, max_size=2)).items():
+            document.setdefault(key, value)
+    return document
+
+
+def shaped_value(path: str, noise: bool) -> st.SearchStrategy[Any]:
+    """A value of the kind the schema has at ``path``; with ``noise``, sometimes anything."""
+    kind = FIELDS[path].kind
+    if kind == "scalar":
+        return st.one_of(SCALARS, SCALARS, SCALARS, JSON) if noise else SCALARS
+    if kind == "object":
+        shaped = shaped_object(path, noise)
+        return st.one_of(shaped, shaped, JSON) if noise else shaped
+    items = f"{path}[]"
+    item = shaped_object(items, noise) if CHILDREN[items] else SCALARS
+    if not noise:
+        return st.lists(item, max_size=3)
+    return st.one_of(
+        st.lists(st.one_of(item, item, item, JSON), max_size=3),
+        st.lists(SCALARS, max_size=3),
+        JSON,
+    )
+
+
+DOCUMENTS = st.one_of(
+    shaped_object("", noise=True),
+    shaped_object("", noise=True),
+    shaped_object("", noise=False),  # well-formed syncs: the compiled filter takes these
+    shaped_object("", noise=False),
+    st.dictionaries(KEYS, JSON),
+)
+
+
+@st.composite
+def contract_paths(draw: st.DrawFn) -> list[str]:
+    """A random set of allowed paths in contract notation, valid against the schema."""
+    leaves = draw(st.sets(st.sampled_from(LEAF_PATHS)))
+    arrays = draw(st.sets(st.sampled_from(ARRAY_PATHS), max_size=3))
+    # An array allowed as "array of values" only when nothing inside its items is allowed too.
+    candidates = leaves | {f"{a}[]" for a in arrays}
+    scalar_arrays = {
+        f"{a}[]" for a in arrays if not any(c.startswith(f"{a}[].") for c in candidates)
+    }
+    paths = sorted(leaves | scalar_arrays)
+    for path in paths:
+        assert SCHEMA.mismatch(path) is None, path
+    return paths
+
+
+# --- the two ways a body is filtered ----------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _compiled(paths: tuple[str, ...]) -> CompiledPolicy:
+    return CompiledPolicy(FieldPolicy.from_paths(paths), SCHEMA)
+
+
+def run(path: str, document: dict[str, Any], paths: list[str]) -> tuple[Any, Filtered, Any]:
+    """Filter ``document`` the ``path`` way: (what the filter read, its result, what is sent)."""
+    policy = FieldPolicy.from_paths(paths)
+    if path == "reference":
+        result = filtered(document, policy, SCHEMA)
+        source: Any = document
+    else:
+        raw = msgspec.json.encode(document)
+        source = msgspec.json.decode(raw)  # what the gateway reads off the wire
+        try:
+            result, _ = _compiled(tuple(paths)).filtered(raw)
+        except NotCompilable:
+            result = filtered(source, policy, SCHEMA)
+    sent = msgspec.json.decode(msgspec.json.encode(result.document))
+    return source, result, sent
+
+
+PATHS = pytest.mark.parametrize("path", ["reference", "production"])
+
+
+def real_syncs(test: Any) -> Any:
+    """Always also try real syncs under the shipped Basispoort policy and under every leaf."""
+    test = example(document=samples.sync(3), paths=BASISPOORT)(test)
+    test = example(document=samples.sync(2, seed=7), paths=LEAF_PATHS)(test)
+    return example(document=samples.sync(2), paths=[])(test)
+
+
+# --- independent oracles ----------------------------------------------------------------------
+
+
+def _child(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+def leaf_paths(value: Any, path: str = "") -> set[str]:
+    """The paths (contract notation) of every scalar in ``value``."""
+    if isinstance(value, dict):
+        return {p for k, v in value.items() for p in leaf_paths(v, _child(path, k))}
+    if isinstance(value, list):
+        return {p for v in value for p in leaf_paths(v, f"{path}[]")}
+    return {path}
+
+
+def integers(value: Any) -> list[int]:
+    """Every integer (not boolean) in ``value``."""
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in integers(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in integers(v)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+def container_paths(value: Any, path: str = "") -> set[str]:
+    """The paths of every object and array below the document in ``value``."""
+    found = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, dict | list):
+                found.add(_child(path, k))
+            found |= container_paths(v, _child(path, k))
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list):
+                found.add(f"{path}[]")
+            found |= container_paths(v, f"{path}[]")
+    return found
+
+
+def prefixes(paths: list[str]) -> set[str]:
+    """Every object or array path that lies on the way to an allowed path."""
+    found = set()
+    for path in paths:
+        steps = path.split(".")
+        current = ""
+        for index, step in enumerate(steps):
+            key = step.removesuffix("[]")
+            current = _child(current, key)
+            last = index == len(steps) - 1
+            if not last or step.endswith("[]"):
+                found.add(current)
+            if step.endswith("[]") and not last:
+                current = f"{current}[]"
+                found.add(current)
+    return found
+
+
+def same_scalar(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def is_subdocument(out: Any, source: Any) -> bool:
+    """``out`` is ``source`` with keys and array items left out, nothing changed or reordered."""
+    if isinstance(out, dict):
+        return isinstance(source, dict) and all(
+            k in source and is_subdocument(v, source[k]) for k, v in out.items()
+        )
+    if isinstance(out, list):
+        return isinstance(source, list) and align(out, source) is not None
+    return same_scalar(out, source)
+
+
+def align(out: list[Any], source: list[Any]) -> list[int] | None:
+    """Indexes into ``source`` of the items ``out`` kept, in order (earliest match), or None."""
+    indexes = []
+    position = 0
+    for item in out:
+        while position < len(source) and not is_subdocument(item, source[position]):
+            position += 1
+        if position == len(source):
+            return None
+        indexes.append(position)
+        position += 1
+    return indexes
+
+
+def dropped(source: Any, out: Any, path: str, counts: Counter[str]) -> None:
+    """Count, per container path, the keys and array items of ``source`` missing from ``out``."""
+    if isinstance(out, dict):
+        for key, value in source.items():
+            if key in out:
+                dropped(value, out[key], _child(path, key), counts)
+            else:
+                counts[path] += 1
+    elif isinstance(out, list):
+        indexes = align(out, source)
+        assert indexes is not None
+        counts[path] += len(source) - len(out)
+        for item, index in zip(out, indexes, strict=True):
+            dropped(source[index], item, f"{path}[]", counts)
+
+
+def expected_names(source: Any, out: Any, path: str, counts: Counter[str]) -> None:
+    """The log's names for what went: a key's path if the schema knows that key, else ``.*``."""
+    if isinstance(out, dict):
+        for key, value in source.items():
+            if key in out:
+                expected_names(value, out[key], _child(path, key), counts)
+            elif key in KNOWN_SEGMENTS and _child(path, key) in FIELDS:
+                counts[_child(path, key)] += 1
+            else:
+                counts[_child(path, "*")] += 1
+    elif isinstance(out, list):
+        indexes = align(out, source)
+        assert indexes is not None
+        counts[f"{path}[]"] += len(source) - len(out)
+        for item, index in zip(out, indexes, strict=True):
+            expected_names(source[index], item, f"{path}[]", counts)
+
+
+def container_of(name: str) -> str:
+    """The container a stripped name was stripped from (``a[]`` from ``a``, ``a.b`` from ``a``)."""
+    if name.endswith("[]"):
+        return name[:-2]
+    return name.rpartition(".")[0]
+
+
+def schema_place(path: str) -> bool:
+    """The document, a schema-known path, or the items of a schema-known array."""
+    return path == "" or path in FIELDS or (path.endswith("[]") and path[:-2] in FIELDS)
+
+
+def keys_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys_in(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys_in(v)}
+    return set()
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_every_forwarded_leaf_is_allowed(
+    path: str, document: dict[str, Any], paths: list[str]
+) -> None:
+    """(a) Every value sent sits at a path the policy allows, and no integer is beyond 64 bits."""
+    _, _, sent = run(path, document, paths)
+    assert leaf_paths(sent) <= set(paths)
+    assert container_paths(sent) <= prefixes(paths)
+    assert all(-(2**63) <= i <= 2**64 - 1 for i in integers(sent))
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_forwarded_document_is_a_subdocument_of_the_input(
+    path: str, document: dict[str, Any], paths: list[str]
+) -> None:
+    """(b) What is sent only leaves things out: values unchanged, array items in their order."""
+    original = copy.deepcopy(document)
+    source, _, sent = run(path, document, paths)
+    assert document == original, "the input was changed"
+    assert is_subdocument(sent, source)
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_stripped_counts_account_for_every_dropped_value(
+    path: str, document: dict[str, Any], paths: list[str]
+) -> None:
+    """(c) Stripped occurrences equal the keys and array items dropped, per container and in all,
+    each named by its schema path or its container's ``.*``."""
+    source, result, sent = run(path, document, paths)
+    drops: Counter[str] = Counter()
+    dropped(source, sent, "", drops)
+    assert all(count > 0 for count in result.stripped.values())
+    assert sum(result.stripped.values()) == drops.total()
+    by_container: Counter[str] = Counter()
+    for name, count in result.stripped.items():
+        by_container[container_of(name)] += count
+    assert by_container == +drops
+    names: Counter[str] = Counter()
+    expected_names(source, sent, "", names)
+    assert result.stripped == dict(+names)
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_forwarded_names_exactly_the_leaves_carrying_values(
+    path: str, document: dict[str, Any], paths: list[str]
+) -> None:
+    """(d) ``forwarded`` is exactly the set of leaf paths that carry a value in what is sent."""
+    _, result, sent = run(path, document, paths)
+    assert set(result.forwarded) == leaf_paths(sent)
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_stripped_names_never_carry_a_senders_key(
+    path: str, document: dict[str, Any], paths: list[str]
+) -> None:
+    """(e) A stripped name is a schema path or ``<schema path>.*``, never a key the sender chose."""
+    _, result, _ = run(path, document, paths)
+    senders_keys = keys_in(document) - KNOWN_SEGMENTS - {"*"}
+    for name in result.stripped:
+        if name == "*" or name.endswith(".*"):
+            assert schema_place(name.removesuffix("*").removesuffix(".")), name
+        else:
+            assert schema_place(name), name
+        segments = {s.removesuffix("[]") for s in name.split(".")}
+        assert segments <= KNOWN_SEGMENTS | {"*"}, name
+        assert not segments & senders_keys, name
+
+
+@PATHS
+@PROPERTY
+@given(document=DOCUMENTS, paths=contract_paths())
+@real_syncs
+def test_filtering_is_idempotent(path: str, document: dict[str, Any], paths: list[str]) -> None:
+    """(f) Filtering what was sent again strips nothing and changes nothing."""
+    _, first, sent = run(path, document, paths)
+    _, again, sent_again = run(path, sent, paths)
+    assert again.stripped == {}
+    assert sent_again == sent
+    assert again.forwarded == first.forwarded
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [("adres.postcode", "leerlingen[]"), ("leerlingen[].bsn", ""), ("school.brin", "")],
+)
+def test_oracle_names_dotted_keys_as_unknown(key: str, where: str) -> None:
+    """The oracle itself: a key that spells a known path with dots is unknown, not that path."""
+    source = {key: "x"} if not where else {"leerlingen": [{key: "x"}]}
+    out: dict[str, Any] = {} if not where else {"leerlingen": [{}]}
+    names: Counter[str] = Counter()
+    expected_names(source, out, "", names)
+    assert names == Counter({_child(where, "*"): 1})
+
+
+@pytest.mark.parametrize(
+    "interesting",
+    [
+        lambda doc, r: any(n.endswith(".*") and n != "*" for n in r.stripped),
+        lambda doc, r: any(n.endswith("[]") for n in r.stripped),
+        lambda doc, r: any(n.count(".") >= 2 for n in r.forwarded),
+        lambda doc, r: len(r.forwarded) >= 3 and len(r.stripped) >= 3,
+        lambda doc, r: compiled_takes(doc, r) and len(r.forwarded) >= 3 and len(r.stripped) >= 3,
+    ],
+    ids=["unknown-key-below-root", "array-item-stripped", "deep-forward", "mixed", "compiled"],
+)
+def compiled_takes(document: dict[str, Any], paths: list[str]) -> bool:
+    """Whether the compiled filter (not the fallback) takes ``document`` under ``paths``."""
+    try:
+        _compiled(tuple(paths)).filtered(msgspec.json.encode(document))
+    except NotCompilable:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "interesting",
+    [
+        lambda doc, paths, r: any(n.endswith(".*") and n != "*" for n in r.stripped),
+        lambda doc, paths, r: any(n.endswith("[]") for n in r.stripped),
+        lambda doc, paths, r: any(n.count(".") >= 2 for n in r.forwarded),
+        lambda doc, paths, r: len(r.forwarded) >= 3 and len(r.stripped) >= 3,
+        lambda doc, paths, r: (
+            len(r.forwarded) >= 3 and len(r.stripped) >= 3 and compiled_takes(doc, paths)
+        ),
+    ],
+    ids=["unknown-key-below-root", "array-item-stripped", "deep-forward", "mixed", "compiled"],
+)
+def test_generators_reach_the_interesting_cases(interesting: Any) -> None:
+    """The strategies do produce nested unknown keys, stripped items, deep kept values, and
+    syncs that the compiled filter takes whole."""
+    find(
+        st.tuples(DOCUMENTS, contract_paths()),
+        lambda pair: interesting(
+            pair[0], pair[1], filtered(pair[0], FieldPolicy.from_paths(pair[1]), SCHEMA)
+        ),
+        settings=settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate]),
+    )

@@ -1,0 +1,210 @@
+"""The compiled filter gives exactly the reference filter's answer, or steps aside."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway import samples
+from gateway.formats.filtered import named_school
+from gateway.formats.json_compiled import CompiledPolicy, NotCompilable
+from gateway.formats.json_reference import filtered
+from gateway.formats.payload_schema import PayloadSchema, load
+from gateway.register.policy import FieldPolicy
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA: PayloadSchema = load(ROOT / "schemas", "las-sync")
+BASISPOORT = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())["routes"][0][
+    "fields"
+]
+ENCODE = msgspec.json.Encoder().encode
+
+
+def contract_paths() -> list[str]:
+    """Every leaf of the schema, written as a contract would allow it."""
+    out = []
+    for info in SCHEMA.fields.values():
+        if info.kind == "object":
+            continue
+        steps = info.path.split(".")
+        written = []
+        prefix = ""
+        for step in steps:
+            name = step.removesuffix("[]")
+            prefix = f"{prefix}.{name}" if prefix else name
+            written.append(name + ("[]" if step.endswith("[]") else ""))
+        if info.kind == "array":
+            has_objects = any(p.startswith(info.path + "[].") for p in SCHEMA.fields)
+            if has_objects:
+                continue
+            written[-1] += "[]"
+        out.append(".".join(written))
+    return sorted(out)
+
+
+LEAVES = contract_paths()
+
+
+def assert_same(raw: bytes, policy: FieldPolicy) -> bool:
+    """Compare both filters on ``raw``; returns whether the compiled one took it."""
+    try:
+        reference_document = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        with pytest.raises(NotCompilable):
+            CompiledPolicy(policy, SCHEMA).filtered(raw)
+        return False
+    reference = filtered(reference_document, policy, SCHEMA)
+    try:
+        fast, school = CompiledPolicy(policy, SCHEMA).filtered(raw)
+    except NotCompilable:
+        return False
+    assert ENCODE(fast.document) == ENCODE(reference.document)
+    assert fast.stripped == reference.stripped
+    assert fast.forwarded == reference.forwarded
+    assert fast.records == reference.records
+    assert school == named_school(reference_document)
+    return True
+
+
+def test_leaf_paths_cover_the_schema() -> None:
+    """The helper really lists the schema's leaves (so the random policies mean something)."""
+    assert "leerlingen[].voornaam" in LEAVES
+    assert "leerlingen[].ouders[].adres.postcode" in LEAVES
+    assert "leerlingen[].medisch.dyslexie" in LEAVES
+
+
+@pytest.mark.parametrize("pupils", [0, 1, 30, 500])
+def test_basispoort_sync_takes_the_fast_path_with_the_same_answer(pupils: int) -> None:
+    """A clean reference sync goes through the compiled filter and matches the reference."""
+    raw = json.dumps(samples.sync(pupils)).encode()
+    assert assert_same(raw, FieldPolicy.from_paths(BASISPOORT))
+
+
+def mutate(document: dict[str, Any], rng: random.Random) -> None:
+    """Break a sync the ways senders do: missing, extra, retyped and huge values."""
+    pupils = document["leerlingen"]
+    for _ in range(rng.randint(0, 4)):
+        if not pupils:
+            return
+        pupil = rng.choice(pupils)
+        key = rng.choice(list(pupil) or ["leerlingkey"])
+        action = rng.choice(["drop", "null", "object", "list", "bigint", "unknown", "empty"])
+        if action == "drop":
+            pupil.pop(key, None)
+        elif action == "null":
+            pupil[key] = None
+        elif action == "object":
+            pupil[key] = {"x": 1}
+        elif action == "list":
+            pupil[key] = [1, "a"]
+        elif action == "bigint":
+            pupil[key] = 2**70
+        elif action == "unknown":
+            pupil["Sanne Berg"] = "secret"
+        elif action == "empty":
+            pupil[key] = [] if isinstance(pupil.get(key), list) else ""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chosen=st.lists(st.sampled_from(LEAVES), max_size=25, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+    pupils=st.integers(0, 6),
+)
+def test_random_policies_and_broken_syncs_agree(chosen: list[str], seed: int, pupils: int) -> None:
+    """For random policies on mutated syncs, the compiled filter matches or steps aside."""
+    rng = random.Random(seed)
+    document = samples.sync(pupils, seed=seed)
+    mutate(document, rng)
+    assert_same(json.dumps(document).encode(), FieldPolicy.from_paths(chosen))
+
+
+@settings(max_examples=40, deadline=None)
+@given(chosen=st.lists(st.sampled_from(LEAVES), max_size=40, unique=True), seed=st.integers(0, 99))
+def test_clean_syncs_always_take_the_fast_path(chosen: list[str], seed: int) -> None:
+    """Whatever the policy, a clean sync in the reference shape never needs the fallback."""
+    raw = json.dumps(samples.sync(3, seed=seed)).encode()
+    assert assert_same(raw, FieldPolicy.from_paths(chosen))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"leerlingen": [{"leerlingkey": "a", "Sanne": 1}]}',
+        b'{"leerlingen": [{"leerlingkey": {"x": 1}}]}',
+        b'{"leerlingen": [{"leerlingkey": 99999999999999999999}]}',
+        b'{"leerlingen": [{"adres.postcode": "9645 HC"}]}',
+        b'{"leerlingen": {"leerlingkey": "a"}}',
+        b"[1, 2]",
+        b'{"a": NaN}',
+    ],
+)
+def test_bodies_only_the_reference_can_account_for_step_aside(body: bytes) -> None:
+    """Unknown keys, wrong types, huge integers and non-objects go to the reference filter."""
+    with pytest.raises(NotCompilable):
+        CompiledPolicy(FieldPolicy.from_paths(BASISPOORT), SCHEMA).filtered(body)
+
+
+def test_duplicate_and_escaped_keys_agree() -> None:
+    """Duplicate keys (last wins) and escaped key names give the reference's answer."""
+    raw = (
+        b'{"leerlingen": [{"leerlingkey": "a", "\\u0062sn": "1", '
+        b'"voornaam": "x", "voornaam": "y"}]}'
+    )
+    assert assert_same(raw, FieldPolicy.from_paths(BASISPOORT))
+    fast, _ = CompiledPolicy(FieldPolicy.from_paths(BASISPOORT), SCHEMA).filtered(raw)
+    assert fast.stripped == {"leerlingen[].bsn": 1}
+    assert b'"y"' in ENCODE(fast.document) and b'"x"' not in ENCODE(fast.document)
+
+
+def test_a_school_stripped_whole_is_still_read_for_the_school_check() -> None:
+    """Even when the policy strips ``school`` entirely, its BRIN is read for the match."""
+    policy = FieldPolicy.from_paths(["leerlingen[].leerlingkey"])
+    raw = json.dumps(samples.sync(1, brin="98YY")).encode()
+    _, school = CompiledPolicy(policy, SCHEMA).filtered(raw)
+    assert school == ("98YY", "00")
+
+
+def test_document_is_not_changed() -> None:
+    """Neither filter changes its input (the payload is read, never edited in place)."""
+    document = samples.sync(2)
+    before = copy.deepcopy(document)
+    filtered(document, FieldPolicy.from_paths(BASISPOORT), SCHEMA)
+    assert document == before
+
+
+@pytest.fixture
+def batched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every body 'large', in batches of three records."""
+    from gateway.formats import json_compiled as compiled
+
+    monkeypatch.setattr(compiled, "BATCHED_ABOVE", 0)
+    monkeypatch.setattr(compiled, "BATCH", 3)
+
+
+@pytest.mark.parametrize("pupils", [0, 1, 3, 7, 30])
+def test_large_bodies_decoded_in_batches_give_the_same_answer(batched: None, pupils: int) -> None:
+    """Batched decoding (for large syncs) gives the reference filter's answer, records included."""
+    raw = json.dumps(samples.sync(pupils)).encode()
+    assert assert_same(raw, FieldPolicy.from_paths(BASISPOORT))
+    nested = ["leerlingen[].ouders[].voornaam", "leerlingen[].adres.postcode", "groepen[].naam"]
+    assert assert_same(raw, FieldPolicy.from_paths(nested))
+
+
+def test_a_bad_record_in_a_later_batch_still_steps_aside(batched: None) -> None:
+    """A record only the reference can account for, in the last batch, still means fallback."""
+    document = samples.sync(8)
+    document["leerlingen"][-1]["Sanne Berg"] = "secret"
+    with pytest.raises(NotCompilable):
+        CompiledPolicy(FieldPolicy.from_paths(BASISPOORT), SCHEMA).filtered(
+            json.dumps(document).encode()
+        )
