@@ -284,12 +284,20 @@ def _parse_id(hex_id: str) -> int:
     return int(hex_id, 16)
 
 
-def _strict_base64(encoded: str, error: type[NoteError]) -> bytes:
-    """RFC 4648 section 4 base64, padded, and canonical (the only encoding of its bytes)."""
+def decode_base64(encoded: str) -> bytes:
+    """RFC 4648 section 4 base64, padded and canonical (the only encoding of its bytes), as
+    the formats here write it; ValueError for anything else."""
     try:
         blob = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise error("not base64") from None
+        raise ValueError("not base64") from None
     if base64.b64encode(blob).decode("ascii") != encoded:
-        raise error("not canonical base64")
+        raise ValueError("not canonical base64")
     return blob
+
+
+def _strict_base64(encoded: str, error: type[NoteError]) -> bytes:
+    try:
+        return decode_base64(encoded)
+    except ValueError as e:
+        raise error(str(e)) from None
