@@ -220,10 +220,11 @@ def compiled_schema(path: Path) -> etree.XMLSchema:
 
 
 def schema_document(path: Path) -> etree._ElementTree:
-    """A trusted schema file parsed, with ``xs:include``/``xs:import`` moved to the front.
+    """A trusted schema file parsed, with two faults of the published UWLR 2.1 profiles mended.
 
-    XML Schema requires them first, and libxml2 refuses a schema that has them later, as the
-    published UWLR 2.1 profiles do; moving them changes nothing else.
+    XML Schema wants ``xs:include``/``xs:import`` before every component and ``xs:selector``
+    before ``xs:field`` in a key; the 2.1 profiles have them the other way round and libxml2
+    refuses them. Putting them in order changes nothing else (schemas/uwlr/README.md).
     """
     parser = etree.XMLParser(no_network=True, resolve_entities=False, remove_comments=True)
     tree = etree.parse(str(path), parser)
@@ -235,6 +236,10 @@ def schema_document(path: Path) -> etree._ElementTree:
     ]
     for index, child in enumerate(composition):
         root.insert(index, child)
+    identity = (f"{{{_XS}}}key", f"{{{_XS}}}unique", f"{{{_XS}}}keyref")
+    for constraint in root.iter(*identity):
+        for selector in constraint.findall(f"{{{_XS}}}selector"):
+            constraint.insert(0, selector)
     return tree
 
 

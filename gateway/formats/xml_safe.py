@@ -114,8 +114,9 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS) -> etree._Element:
     )
     try:
         root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise XMLRefused(_syntax_refusal(error)) from None
+    except etree.XMLSyntaxError:
+        # The parser's own log: the exception's log is the thread's, with earlier parses in it.
+        raise XMLRefused(_syntax_refusal(parser.error_log)) from None
     if root is None:
         raise XMLRefused(Refusal.MALFORMED)
     docinfo = root.getroottree().docinfo
@@ -162,9 +163,9 @@ def _check_prolog(data: bytes) -> None:
             return  # the root element's start tag, or something libxml2 will call malformed
 
 
-def _syntax_refusal(error: etree.XMLSyntaxError) -> Refusal:
+def _syntax_refusal(log: etree._ListErrorLog) -> Refusal:
     """Our reason for libxml2's complaint; its message is read here and never passed on."""
-    for entry in error.error_log:
+    for entry in log:
         if entry.type_name in ("ERR_UNDECLARED_ENTITY", "WAR_UNDECLARED_ENTITY"):
             return Refusal.ENTITY
         if entry.type_name == "ERR_RESOURCE_LIMIT" and "depth" in entry.message:
