@@ -209,7 +209,8 @@ def _pupil(
     _sub(leerling, "mutatiedatum", "2024-09-07T08:47:34")
     if shuffled:
         children = list(leerling)
-        rng.shuffle(children)
+        # Its own generator, so a shuffled response carries the same pupils as an ordered one.
+        random.Random(index).shuffle(children)  # noqa: S311 - made-up order, not a secret
         leerling[:] = children
 
 

@@ -29,6 +29,11 @@ from gateway.formats.xml_profile import XSI, Allowlist, Node
 
 _XSI_TYPE = f"{{{XSI}}}type"
 _EMPTY_ANSWERS = ("geenwijzigingen", "geengegevens")  # ctpLeeg: no data, nothing inside
+# XML Schema's own attributes have fixed names, so a stripped one can be named in the log.
+_XSI_ATTRIBUTES = {
+    f"{{{XSI}}}{name}": f"@xsi:{name}"
+    for name in ("type", "nil", "schemaLocation", "noNamespaceSchemaLocation")
+}
 
 
 class UnexpectedDocument(ValueError):
@@ -188,13 +193,17 @@ class _Walk:
             return {}
         kept: dict[str, str] = {}
         for name in names:
-            if node is None:
-                self.stripped["@*"] += 1
-            elif node.attributes.get(name):
+            if node is not None and node.attributes.get(name):
                 kept[name] = source.get(name) or ""
                 self.forwarded.add(node.attribute_paths[name])
+            elif node is not None and name in node.attribute_paths:
+                self.stripped[node.attribute_paths[name]] += 1
+            elif name in _XSI_ATTRIBUTES:
+                path = node.path if node is not None else ""
+                label = _XSI_ATTRIBUTES[name]
+                self.stripped[f"{path}/{label}" if path else label] += 1
             else:
-                self.stripped[node.attribute_paths.get(name, node.unknown_attribute)] += 1
+                self.stripped[node.unknown_attribute if node is not None else "@*"] += 1
         return kept
 
     def stray_text(self, text: str | None, path: str) -> None:
