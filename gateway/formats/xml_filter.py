@@ -149,14 +149,22 @@ class _Walk:
             return
         self.stray_text(source.text, node.path)
         children = node.children
+        stripped = self.stripped
+        forwarded = self.forwarded
         for child in source:
             tag = child.tag
             sub = children.get(tag) if isinstance(tag, str) else None
             if sub is None or not sub.allowed:
-                self.stripped[sub.path if sub is not None else node.unknown_child] += 1
+                stripped[sub.path if sub is not None else node.unknown_child] += 1
                 continue
-            self.stray_text(child.tail, node.path)
-            if sub.blocks:
+            tail = child.tail
+            if tail is not None and not tail.isspace():
+                stripped[node.path + "/text()" if node.path else "text()"] += 1
+            if sub.text and not child.attrib and not len(child):
+                # Most elements are plain values: copied here, without a call per element.
+                etree.SubElement(out, tag).text = child.text
+                forwarded.add(sub.path)
+            elif sub.blocks:
                 self.toevoegingen(child, sub, out)
             else:
                 self.element(child, sub, etree.SubElement(out, tag))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from gateway.formats import soap, uwlr_samples, xml_filter, xml_safe
+from gateway.formats import soap, uwlr_samples, xml_filter, xml_profile, xml_safe
 from gateway.formats.uwlr_samples import LEERLINGGEGEVENS, XSI, Variant
 from gateway.formats.xml_profile import Allowlist, Node, Profiles
 
@@ -250,6 +250,16 @@ def test_edustandaard_example_export_is_filtered(profiles: Profiles) -> None:
     out = xml_filter.serialise(result.document)
     assert out.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     assert b"133456785" not in out and b"Assati" in out and b"Ismael" not in out
+
+
+def test_filtered_example_export_is_valid_edexml(profiles: Profiles) -> None:
+    """The example export, filtered by the LVS set, is still a valid EDEXML 2.1 document."""
+    root = xml_safe.parse((FIXTURES / "EDEXML.Voorbeeld.2.1.xml").read_bytes())
+    allowlist = profiles.get("2.2", "lvs-set").edexml
+    schema = xml_profile.compiled_schema(profiles.edexml_schema_file)
+    assert xml_filter.validate(root, schema, allowlist).valid
+    result = xml_filter.edexml(root, allowlist)
+    assert xml_filter.validate(result.document, schema, allowlist).valid
 
 
 def test_flemish_example_export_is_filtered(profiles: Profiles) -> None:
