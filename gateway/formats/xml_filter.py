@@ -63,7 +63,10 @@ class Validity:
     ``kind`` is libxml2's name for the first error (``SCHEMAV_ELEMENT_CONTENT``: an element not
     allowed there or out of order; ``SCHEMAV_CVC_DATATYPE_VALID_1_2_1``: a value of the wrong
     form; ...), ``line`` its line in the document as parsed, ``path`` the element in this
-    module's notation with positions (``leerlingen/leerling[3]/geboortedatum``).
+    module's notation with positions (``leerlingen/leerling[3]/geboortedatum``). ``errors`` is
+    how many errors libxml2 reported; it skips the rest of an element once its content is out
+    of place, so this is a lower bound. ``line`` is None for a tree that was built rather than
+    parsed (a filtered document).
     """
 
     valid: bool

@@ -115,8 +115,7 @@ class Allowlist:
             clark = block_type
         else:
             clark = f"{{{self.namespace}}}{block_type}" if self.namespace else block_type
-        label = block_type if not block_type.startswith("{") else clark
-        root = self._with_block(self.root, steps, clark, label, tuple(fields))
+        root = self._with_block(self.root, steps, clark, block_type, tuple(fields))
         return replace(self, root=root, has_blocks=True)
 
     def _with_block(
