@@ -31,8 +31,8 @@ What counts
     ``+31`` or ``0031`` without the leading 0, optionally with ``(0)``: ``+31 6 12345678``,
     ``+31 (0)50 123 4567``. Other countries (E.164): ``+`` and 9 to 15 digits, or ``00`` and 10
     to 15, with single spaces, dots or dashes between them and an optional ``(0)`` after the
-    country code. A Dutch number must not touch another number through one space or dash, and
-    no number may touch a letter or a digit. Dates (``01-03-2018``, ``2018-03-01``, also with a
+    country code. A Dutch number must not touch another number through one space or dash.
+    Dates (``01-03-2018``, ``2018-03-01``, also with a
     time), postcodes, keys and scores have none of these shapes. Not read: 0800 and 0900
     numbers, numbers written with parentheses elsewhere (``+1 (212) ...``).
 ``bsn``
@@ -40,9 +40,16 @@ What counts
     zeros), written together (``123456782``) or grouped 4-2-3 (``1234.56.782``, the notation on
     Dutch documents), 3-3-3 (``123 456 782``) or 3-2-4 (``123-45-6782``), both separators the
     same space, dot or dash. Nine digits inside a longer run of digits are no BSN, nor are
-    groups that carry on in another group with the same separator (``123 456 782 123``). A BSN
-    may touch letters (``bsn123456782`` counts). Eight-digit numbers padded with a zero (old
-    sofinummers) are not read: one date or phone number in eleven would pass.
+    groups that carry on in another group with the same separator (``123 456 782 123``), nor
+    nine digits after or before a decimal point (``08:30:00.123456782``). Eight-digit numbers
+    padded with a zero (old sofinummers) are not read: one date or phone number in eleven
+    would pass.
+
+Phone numbers, IBANs and BSNs must stand apart: they touch no letter or digit of any script.
+So an account number inside an IBAN is no phone number, and nine digits inside a GUID or a
+hash are no BSN (about one 64-hex hash in a hundred holds nine digits that pass the
+eleven-test between two letters); the price is that ``bsn123456782`` is not read, while
+``bsn 123456782``, ``bsn:123456782`` and ``"bsn":"123456782"`` are.
 
 Reading order
 -------------
@@ -96,6 +103,11 @@ _NOTHING: frozenset[Kind] = frozenset()
 _SEP = "\x00"
 # Stands in for text already read as one kind. No pattern reads it either.
 _TAKEN = "\x01"
+
+
+# Phone numbers, IBANs and BSNs must stand apart: touch no letter or digit of any script.
+_APART_BEFORE = r"(?<![^\W_])"
+_APART_AFTER = r"(?![^\W_])"
 
 
 # eckid ------------------------------------------------------------------------------------
@@ -161,8 +173,8 @@ def _iban_format(bban: str) -> tuple[int, re.Pattern[str]]:
 _IBAN_FORMATS = {country: _iban_format(bban) for country, bban in IBAN_REGISTRY.items()}
 _ALNUM = "[0-9A-Za-z]"
 _IBAN = re.compile(
-    rf"(?<!{_ALNUM})[A-Za-z]{{2}}[0-9]{{2}}"
-    rf"(?:{_ALNUM}{{11,30}}|(?: {_ALNUM}{{4}}){{2,7}}(?: {_ALNUM}{{1,3}})?)(?!{_ALNUM})"
+    rf"{_APART_BEFORE}[A-Za-z]{{2}}[0-9]{{2}}"
+    rf"(?:{_ALNUM}{{11,30}}|(?: {_ALNUM}{{4}}){{2,7}}(?: {_ALNUM}{{1,3}})?){_APART_AFTER}"
 )
 _LETTER_VALUES = str.maketrans({c: str(ord(c) - 55) for c in string.ascii_uppercase})
 
@@ -225,10 +237,10 @@ def _international(prefix: str, least: int) -> str:
 
 _OTHER_INTERNATIONAL = _international(r"\+", 9) + "|" + _international("00", 10)
 _PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:"
+    rf"{_APART_BEFORE}(?<!\+)(?:"
     rf"(?:{_NL_INTERNATIONAL}|(?<![0-9][ -])(?:{_NL_NATIONAL}))(?![ -][0-9])"
     rf"|{_OTHER_INTERNATIONAL}"
-    r")(?![0-9A-Za-z])"
+    rf"){_APART_AFTER}"
 )
 
 
@@ -236,9 +248,10 @@ _PHONE = re.compile(
 
 _BSN = re.compile(
     "|".join(
-        [r"(?<![0-9])[0-9]{9}(?![0-9])"]
+        # Not the fraction or the whole part of a decimal number either (12:30:00.123456789).
+        [rf"{_APART_BEFORE}(?<![0-9]\.)[0-9]{{9}}{_APART_AFTER}(?!\.[0-9])"]
         + [
-            rf"(?<![0-9])(?<![0-9]{s}){_digit_groups(sizes, s)}(?![0-9])(?!{s}[0-9])"
+            rf"{_APART_BEFORE}(?<![0-9]{s}){_digit_groups(sizes, s)}{_APART_AFTER}(?!{s}[0-9])"
             for s in (" ", r"\.", "-")
             for sizes in ((4, 2, 3), (3, 3, 3), (3, 2, 4))
         ]
