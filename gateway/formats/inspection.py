@@ -31,10 +31,11 @@ What counts
     ``+31`` or ``0031`` without the leading 0, optionally with ``(0)``: ``+31 6 12345678``,
     ``+31 (0)50 123 4567``. Other countries (E.164): ``+`` and 9 to 15 digits, or ``00`` and 10
     to 15, with single spaces, dots or dashes between them and an optional ``(0)`` after the
-    country code. A Dutch number must not touch another number through one space or dash.
-    Dates (``01-03-2018``, ``2018-03-01``, also with a
-    time), postcodes, keys and scores have none of these shapes. Not read: 0800 and 0900
-    numbers, numbers written with parentheses elsewhere (``+1 (212) ...``).
+    country code. A Dutch number must not touch another number through one space or dash, and
+    no number is joined to a word by a dash (``0025-518192951987`` inside a GUID). Dates
+    (``01-03-2018``, ``2018-03-01``, also with a time), postcodes, keys and scores have none of
+    these shapes. Not read: 0800 and 0900 numbers, numbers written with parentheses elsewhere
+    (``+1 (212) ...``).
 ``bsn``
     Nine digits passing the eleven-test (9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11, not all
     zeros), written together (``123456782``) or grouped 4-2-3 (``1234.56.782``, the notation on
@@ -237,10 +238,11 @@ def _international(prefix: str, least: int) -> str:
 
 _OTHER_INTERNATIONAL = _international(r"\+", 9) + "|" + _international("00", 10)
 _PHONE = re.compile(
-    rf"{_APART_BEFORE}(?<!\+)(?:"
+    # Nor joined to a word by a dash: 0025-518192951987 in a GUID is no number.
+    rf"{_APART_BEFORE}(?<!\+)(?<![^\W_]-)(?:"
     rf"(?:{_NL_INTERNATIONAL}|(?<![0-9][ -])(?:{_NL_NATIONAL}))(?![ -][0-9])"
     rf"|{_OTHER_INTERNATIONAL}"
-    rf"){_APART_AFTER}"
+    rf"){_APART_AFTER}(?!-[^\W_])"
 )
 
 
