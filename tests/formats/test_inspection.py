@@ -425,6 +425,23 @@ def test_a_column_of_declared_eckids_still_shows_what_else_it_holds() -> None:
     assert set(inspect_column(["111222333 " + eckids[0], *eckids[1:]], {Kind.ECKID})) == {0}
 
 
+def test_a_column_of_undeclared_eckids_shows_one_in_every_value() -> None:
+    """A column of canonical ECK iDs reports each as an ECK iD, and a bare prefix as nothing."""
+    eckids = [samples.pupil(random.Random(n), n)["eckid"] for n in range(20)]
+    assert inspect_column(eckids) == {i: {Kind.ECKID} for i in range(20)}
+    column = [*eckids[:3], "https://ketenid.nl/", *eckids[4:]]
+    assert inspect_column(column) == {i: {Kind.ECKID} for i in range(20) if i != 3}
+    last_bare = [*eckids[:19], "https://ketenid.nl/"]
+    assert inspect_column(last_bare) == {i: {Kind.ECKID} for i in range(19)}
+
+
+def test_the_scheme_is_part_of_the_eckid() -> None:
+    """Text that touches the scheme of an ECK iD touches the ECK iD, not a letter."""
+    assert inspect("111222333https://ketenid.nl/201703/abc") == {Kind.ECKID, Kind.BSN}
+    assert inspect("111222333HTTP://KETENID.NL/201703/abc", {Kind.ECKID}) == {Kind.BSN}
+    assert inspect("111222333xhttps://ketenid.nl/201703/abc", {Kind.ECKID}) == NOTHING
+
+
 # -- the column form ----------------------------------------------------------------------
 
 values = st.one_of(
