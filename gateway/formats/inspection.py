@@ -31,7 +31,7 @@ What counts
     ``+31`` or ``0031`` without the leading 0, optionally with ``(0)``: ``+31 6 12345678``,
     ``+31 (0)50 123 4567``. Other countries (E.164): ``+`` and 9 to 15 digits, or ``00`` and 10
     to 15, with single spaces, dots or dashes between them and an optional ``(0)`` after the
-    country code. A Dutch number must not touch another number through one space or dash, and
+    country code. A Dutch number must not touch another number through a space, dot or dash, and
     no number is joined to a word by a dash (``0025-518192951987`` inside a GUID). Dates
     (``01-03-2018``, ``2018-03-01``, also with a time), postcodes, keys and scores have none of
     these shapes. Not read: 0800 and 0900 numbers, numbers written with parentheses elsewhere
@@ -84,7 +84,6 @@ import re
 import string
 import unicodedata
 from collections.abc import Sequence, Set
-from functools import cached_property
 
 __all__ = ["Kind", "inspect", "inspect_column"]
 
@@ -239,10 +238,10 @@ _NL_AFTER_0 = "|".join(f"{area}(?:[ /-]| - )?{_SUBSCRIBER[n]}" for area, n in _A
 _NL_IN_PARENTHESES = "|".join(f"0{area}\\) ?{_SUBSCRIBER[n]}" for area, n in _AREAS)
 _NL_AFTER_31 = "|".join(f"{area}[ -]?{_SUBSCRIBER[n]}" for area, n in _AREAS)
 _NL_AFTER_COUNTRY = rf"31[ -]?(?:\(0\)[ -]?)?(?:{_NL_AFTER_31})"
-# After the first character of a Dutch number: no digit and a space or dash before it; and
-# after the last, no space or dash and a digit.
-_NL_BEFORE = r"(?<![0-9][ -].)"
-_NL_AFTER = r"(?![ -][0-9])"
+# After the first character of a Dutch number: no digit and a space, dot or dash before it;
+# and after the last, no space, dot or dash and a digit.
+_NL_BEFORE = r"(?<![0-9][ .-].)"
+_NL_AFTER = r"(?![ .-][0-9])"
 
 
 def _international(least: int) -> str:
@@ -312,42 +311,21 @@ _IBAN_LIKE = re.compile(rb"aa99[a9]{11}")
 _ECKID_HINTS = (".nl/", ".NL/", ".nL/", ".Nl/")
 
 
-class _Clues:
-    """Which kinds a text could hold, from questions cheap enough to ask of every column."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @cached_property
-    def raw(self) -> bytes:
-        return self.text.encode()
-
-    @cached_property
-    def digit(self) -> bool:
-        return any(d in self.text for d in _DIGITS)
-
-    @cached_property
-    def shape(self) -> bytes:
-        return self.raw.translate(_SHAPE, _SHAPE_GAPS)
-
-    @cached_property
-    def nine_digits(self) -> bool:
-        return self.digit and _NINE_DIGITS in self.shape
-
-    @cached_property
-    def iban_like(self) -> bool:
-        if not self.digit or b"aa99" not in self.shape:
-            return False
-        return _IBAN_LIKE.search(self.raw.translate(_SHAPE, b" ")) is not None
-
-    def may_hold(self, kind: Kind) -> bool:
-        if kind is Kind.ECKID:
-            return "/" in self.text and any(hint in self.text for hint in _ECKID_HINTS)
-        if kind is Kind.EMAIL:
-            return "@" in self.text
-        if kind is Kind.IBAN:
-            return self.iban_like
-        return self.nine_digits
+def _possible(text: str) -> frozenset[Kind]:
+    """The kinds ``text`` could hold, from questions cheap enough to ask of every column."""
+    possible = set()
+    if "/" in text and any(map(text.__contains__, _ECKID_HINTS)):
+        possible.add(Kind.ECKID)
+    if "@" in text:
+        possible.add(Kind.EMAIL)
+    if any(map(text.__contains__, _DIGITS)):
+        raw = text.encode()
+        shape = raw.translate(_SHAPE, _SHAPE_GAPS)
+        if _NINE_DIGITS in shape:
+            possible |= {Kind.PHONE, Kind.BSN}
+        if b"aa99" in shape and _IBAN_LIKE.search(raw.translate(_SHAPE, b" ")):
+            possible.add(Kind.IBAN)
+    return frozenset(possible)
 
 
 _SHAPES = {Kind.ECKID: _ECKID, Kind.EMAIL: _EMAIL, Kind.PHONE: _PHONE}
@@ -377,22 +355,22 @@ def _read(text: str, parts: int, skip: Set[Kind]) -> list[tuple[int, Kind]]:
 
     ``text`` is ``parts`` parts joined by NUL (the numbers count the NULs before each instance).
     """
-    clues = _Clues(text)
-    if clues.may_hold(Kind.ECKID) and _all_canonical_eckids(clues.raw, parts):
+    possible = _possible(text)
+    if not possible - skip:
+        return []
+    if Kind.ECKID in possible and _all_canonical_eckids(text.encode(), parts):
         # Each part is one ECK iD and nothing else, as reading it would find.
         return [] if Kind.ECKID in skip else [(number, Kind.ECKID) for number in range(parts)]
-    wanted = [kind for kind in _ORDER if kind not in skip and clues.may_hold(kind)]
-    if not wanted:
-        return []
+    wanted = [kind for kind in _ORDER if kind in possible and kind not in skip]
     found: list[tuple[int, Kind]] = []
     for kind in _ORDER[: _ORDER.index(wanted[-1]) + 1]:
+        if kind not in possible:
+            continue
         if kind in skip:
-            if not clues.may_hold(kind):
-                continue
             # Read only to be taken out, so that what it holds is not read as a later kind.
             shape = _SHAPES.get(kind)
             text = shape.sub(_TAKEN, text) if shape else _taken_out(text, _instances(kind, text))
-        elif kind in wanted:
+        else:
             spans = _instances(kind, text)
             number = last = 0
             for start, _ in spans:
@@ -402,8 +380,6 @@ def _read(text: str, parts: int, skip: Set[Kind]) -> list[tuple[int, Kind]]:
             if not spans or kind is wanted[-1]:
                 continue
             text = _taken_out(text, spans)
-        else:
-            continue
         if kind is Kind.ECKID:
             text = _SCHEME_BEFORE_TAKEN.sub(_TAKEN, text)
     return found
