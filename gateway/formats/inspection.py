@@ -31,11 +31,11 @@ What counts
     ``+31`` or ``0031`` without the leading 0, optionally with ``(0)``: ``+31 6 12345678``,
     ``+31 (0)50 123 4567``. Other countries (E.164): ``+`` and 9 to 15 digits, or ``00`` and 10
     to 15, with single spaces, dots or dashes between them and an optional ``(0)`` after the
-    country code. A Dutch number must not touch another number through a space, dot or dash, and
-    no number is joined to a word by a dash (``0025-518192951987`` inside a GUID). Dates
-    (``01-03-2018``, ``2018-03-01``, also with a time), postcodes, keys and scores have none of
-    these shapes. Not read: 0800 and 0900 numbers, numbers written with parentheses elsewhere
-    (``+1 (212) ...``).
+    country code. A Dutch number must not touch another number through a space, dot or dash
+    (nor may a number starting with ``00`` follow one so), and no number is joined to a word by
+    a dash (``0025-518192951987`` inside a GUID). Dates (``01-03-2018``, ``2018-03-01``, also
+    with a time), postcodes, keys and scores have none of these shapes. Not read: 0800 and 0900
+    numbers, numbers written with parentheses elsewhere (``+1 (212) ...``).
 ``bsn``
     Nine digits passing the eleven-test (9*d1 + 8*d2 + ... + 2*d8 - d9 divisible by 11, not all
     zeros), written together (``123456782``) or grouped 4-2-3 (``1234.56.782``, the notation on
@@ -238,8 +238,8 @@ _NL_AFTER_0 = "|".join(f"{area}(?:[ /-]| - )?{_SUBSCRIBER[n]}" for area, n in _A
 _NL_IN_PARENTHESES = "|".join(f"0{area}\\) ?{_SUBSCRIBER[n]}" for area, n in _AREAS)
 _NL_AFTER_31 = "|".join(f"{area}[ -]?{_SUBSCRIBER[n]}" for area, n in _AREAS)
 _NL_AFTER_COUNTRY = rf"31[ -]?(?:\(0\)[ -]?)?(?:{_NL_AFTER_31})"
-# After the first character of a Dutch number: no digit and a space, dot or dash before it;
-# and after the last, no space, dot or dash and a digit.
+# After the first character of a Dutch number or one that starts with 00: no digit and a space,
+# dot or dash before it; and after the last of a Dutch number, no space, dot or dash and a digit.
 _NL_BEFORE = r"(?<![0-9][ .-].)"
 _NL_AFTER = r"(?![ .-][0-9])"
 
@@ -257,7 +257,7 @@ def _international(least: int) -> str:
 # as three branches on the first character, 0, ( or +, so that the engine skips to those.
 _PHONE_BEFORE = rf"{_APART_BEFORE_FIRST}(?<!\+.)(?<![^\W_]-.)"
 _PHONE = re.compile(
-    rf"(?:0{_PHONE_BEFORE}(?:{_NL_BEFORE}(?:{_NL_AFTER_0}){_NL_AFTER}"
+    rf"(?:0{_PHONE_BEFORE}{_NL_BEFORE}(?:(?:{_NL_AFTER_0}){_NL_AFTER}"
     rf"|0{_NL_AFTER_COUNTRY}{_NL_AFTER}|0{_international(10)})"
     rf"|\({_PHONE_BEFORE}{_NL_BEFORE}(?:{_NL_IN_PARENTHESES}){_NL_AFTER}"
     rf"|\+{_PHONE_BEFORE}(?:{_NL_AFTER_COUNTRY}{_NL_AFTER}|{_international(9)})"
@@ -311,10 +311,14 @@ _IBAN_LIKE = re.compile(rb"aa99[a9]{11}")
 _ECKID_HINTS = (".nl/", ".NL/", ".nL/", ".Nl/")
 
 
+def _eckid_hint(text: str) -> bool:
+    return "/" in text and any(map(text.__contains__, _ECKID_HINTS))
+
+
 def _possible(text: str) -> frozenset[Kind]:
     """The kinds ``text`` could hold, from questions cheap enough to ask of every column."""
     possible = set()
-    if "/" in text and any(map(text.__contains__, _ECKID_HINTS)):
+    if _eckid_hint(text):
         possible.add(Kind.ECKID)
     if "@" in text:
         possible.add(Kind.EMAIL)
@@ -355,12 +359,13 @@ def _read(text: str, parts: int, skip: Set[Kind]) -> list[tuple[int, Kind]]:
 
     ``text`` is ``parts`` parts joined by NUL (the numbers count the NULs before each instance).
     """
+    # First, as the other questions would read every character of a column of ECK iDs.
+    if _eckid_hint(text) and _all_canonical_eckids(text.encode(), parts):
+        # Each part is one ECK iD and nothing else, as reading it would find.
+        return [] if Kind.ECKID in skip else [(number, Kind.ECKID) for number in range(parts)]
     possible = _possible(text)
     if not possible - skip:
         return []
-    if Kind.ECKID in possible and _all_canonical_eckids(text.encode(), parts):
-        # Each part is one ECK iD and nothing else, as reading it would find.
-        return [] if Kind.ECKID in skip else [(number, Kind.ECKID) for number in range(parts)]
     wanted = [kind for kind in _ORDER if kind in possible and kind not in skip]
     found: list[tuple[int, Kind]] = []
     for kind in _ORDER[: _ORDER.index(wanted[-1]) + 1]:
