@@ -6,6 +6,10 @@ Run from the repository root: ``.venv/bin/python bench/inspection.py`` (``--pupi
 same declared kinds per column; each is timed ``--rounds`` times with the garbage collector
 off, and the median and the fastest round are printed in milliseconds per sync.
 
+``--false-positives SEEDS`` instead counts what inspection finds in generated school data that
+holds no personal data (``tests/formats/dutch.py``, 5,000 values per category and seed) and in
+the fields of the sample sync, and prints every hit.
+
 Methods:
 
 - *column*: ``inspect_column`` per column (what the gateway calls).
@@ -30,6 +34,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,11 +213,51 @@ def per_column(columns: list[Column], rounds: int) -> Iterator[tuple[str, int, f
         yield name, sum(map(len, values)), median
 
 
+def false_positives(seeds: int, pupils: int) -> None:
+    from tests.formats import dutch
+
+    values = 0
+    hit: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+    for seed in range(1, seeds + 1):
+        for category, column in dutch.corpus(5000, seed).items():
+            values += len(column)
+            for i, kinds in inspect_column(column).items():
+                hit[category, column[i], tuple(sorted(kinds))] += 1
+    print(f"generated: {values:,} values in {len(dutch.corpus(1))} categories, {seeds} seeds")
+    print(f"hits: {sum(hit.values())}")
+    for (category, value, kinds), count in hit.most_common():
+        print(f"  {category}: {value!r} {kinds} x{count}")
+    sync = samples.sync(pupils)
+    print(f"sample sync, {pupils} pupils, every string field with nothing declared:")
+    paths: dict[str, list[str]] = {}
+    collect(sync, "", paths)
+    for path, column in paths.items():
+        found = Counter(k.value for kinds in inspect_column(column).values() for k in kinds)
+        if found:
+            print(f"  {path}: {len(column)} values, {dict(found)}")
+    print(f"  ({len(paths)} fields; those not listed: no hits)")
+
+
+def collect(node: object, at: str, paths: dict[str, list[str]]) -> None:
+    if isinstance(node, dict):
+        for key, child in node.items():
+            collect(child, f"{at}.{key}" if at else key, paths)
+    elif isinstance(node, list):
+        for child in node:
+            collect(child, f"{at}[]", paths)
+    elif isinstance(node, str):
+        paths.setdefault(at, []).append(node)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pupils", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--false-positives", type=int, metavar="SEEDS", default=0)
     args = parser.parse_args(argv)
+    if args.false_positives:
+        false_positives(args.false_positives, args.pupils)
+        return
     loads = workloads(args.pupils)
     print(f"# inspection, {args.pupils} pupils, median (fastest) of {args.rounds} rounds, ms")
     print()
