@@ -108,9 +108,8 @@ _TAKEN = "\x01"
 
 
 # Phone numbers, IBANs and BSNs must stand apart: touch no letter or digit of any script.
-# Patterns start with a character, not with this lookbehind, so that the engine can skip ahead to
-# the characters a match may start with; _APART_BEFORE_FIRST looks behind that first character.
-_APART_BEFORE = r"(?<![^\W_])"
+# Every pattern starts with a character rather than a lookbehind, so that the engine can skip
+# ahead to where a match may start; _APART_BEFORE_FIRST looks behind that first character.
 _APART_BEFORE_FIRST = r"(?<![^\W_].)"
 _APART_AFTER = r"(?![^\W_])"
 
