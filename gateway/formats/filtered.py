@@ -1,9 +1,11 @@
 """What a filter gives back, whichever filter and format: the document to forward and an account
-of what went (field paths forwarded, stripped with counts, records)."""
+of what went: field paths forwarded; stripped (not allowed), invalid (allowed, but breaking
+the field's value rule) and inspected (allowed and valid, but holding an identifier of a kind
+the field may not carry) with counts per path and kind; and the records forwarded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # (brin, dependance) as the payload names them, or None when it names no school.
@@ -20,9 +22,26 @@ def named_school(document: dict[str, Any]) -> NamedSchool:
     return (school.get("brin"), school.get("dependance"))
 
 
+# Counts per field path and kind: {"leerlingen[].geboortedatum": {"format": 1}}.
+Counts = dict[str, dict[str, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class Filtered:
-    document: Any  # dicts from the reference filter, structs from the compiled one
+    body: bytes | bytearray  # the JSON to forward
     forwarded: frozenset[str]
     stripped: dict[str, int]
-    records: int
+    records: int  # pupil records forwarded
+    invalid: Counts = field(default_factory=dict)
+    inspected: Counts = field(default_factory=dict)
+
+
+def count(counts: Counts, path: str, kind: str, n: int = 1) -> None:
+    """Add ``n`` to ``counts[path][kind]``."""
+    per_path = counts.setdefault(path, {})
+    per_path[kind] = per_path.get(kind, 0) + n
+
+
+def sorted_counts(counts: Counts) -> Counts:
+    """``counts`` in a stable order, as the log keeps them."""
+    return {path: dict(sorted(kinds.items())) for path, kinds in sorted(counts.items())}

@@ -1,42 +1,55 @@
-"""The filter's fast path: a policy compiled into msgspec types, applied column by column.
+"""The filter's fast path: a policy compiled into msgspec types, applied column by column, a batch
+of records at a time.
 
 The reference filter (``gateway.formats.json_reference``) decodes the whole body into Python
-objects and walks it. Here the body is decoded once straight into generated structs that know
-every field the payload schema knows at each level: allowed fields typed (scalars, nested
-structs, lists), stripped fields as ``msgspec.Raw`` (scanned, never built). The decoded records
-are then cut into columns, one per field across all records (``astuple`` and list slicing, in
-C), and the accounting and the output are made a column at a time (``list.count``, ``map``),
-never per value in Python.
+objects and walks it; it defines what leaves. Here the body's top level is decoded once into a
+generated struct whose arrays of records (``leerlingen``, ``groepen``) stay undecoded items
+(``msgspec.Raw``, views of the body). The records are then decoded, filtered and encoded a batch
+at a time, so that what is in memory at once is the body, one view per record and one batch,
+never the whole body decoded. Inside a batch the records are cut into columns, one per field
+(``astuple`` and list slicing, in C), and the accounting, the value rules
+(``ValueRule.bad_rows``), content inspection (``inspection.inspect_column``) and the output are
+made a column at a time, never per value in Python unless a value is at fault.
 
-It only takes bodies it can account for exactly: an unknown key, a value of the wrong type or an
-integer beyond 64 bits fails the typed decode, and the caller falls back to the reference
-filter, which strips and counts such things one by one. Both must give the same answer; the
-property tests hold them to it.
+A record the typed decode cannot take (an unknown key, a value of a type no scalar has, an
+integer beyond 64 bits) goes through the reference filter on its own; so does the whole top level
+if the typed decode cannot take it. Both filters must give the same answer; the property tests
+hold them to it.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from gateway.formats import fieldpaths
-from gateway.formats.filtered import Filtered, NamedSchool, named_school
+from gateway.formats import bounds, fieldpaths, inspection, json_reference
+from gateway.formats.bounds import Bounds
+from gateway.formats.filtered import Filtered, NamedSchool, count, named_school
+from gateway.formats.json_reference import RECORDS, Account
 from gateway.formats.payload_schema import KnownField, PayloadSchema
+from gateway.formats.values import SHORT_COLUMN, ValueRule
 from gateway.register.policy import FieldPolicy, Node
 
-# Integers beyond signed 64 bits fail the decode, so the reference filter strips them.
+# Integers beyond signed 64 bits fail the decode; the reference filter names them (range).
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 Scalar = str | Int64 | float | bool | None
 
+# A batch of records is this many bytes of the body, or this many records, whichever comes
+# first: large enough that the per-batch work of each column is nothing, small enough that a
+# batch decoded is a small, fixed amount of memory whatever the records hold.
+BATCH_BYTES = 256 * 1024
+BATCH_RECORDS = 4096
+
 
 class NotCompilable(Exception):
-    """The body needs the reference filter (unknown keys, unexpected types)."""
+    """The body needs the reference filter as a whole (it is not a JSON object)."""
 
 
 @dataclass(frozen=True)
@@ -46,64 +59,183 @@ class _Field:
     allowed: Node | None  # None: stripped whenever present
     plan: _ObjectPlan | None  # for allowed objects, and allowed arrays of objects
     decoded: Any  # the type it is decoded as (without ``| UnsetType``)
+    required: ValueRule | bool | None = False  # False: not required; else the rule it keeps
 
 
 @dataclass(frozen=True)
 class _ObjectPlan:
     """One object node: how it is decoded, and what of it is kept."""
 
+    node: Node
     decode_type: type[msgspec.Struct]
     output_type: type[msgspec.Struct]
     fields: tuple[_Field, ...]
+    required: tuple[_Field, ...]  # in the node's order of required keys
 
 
-# Above this size the top level's arrays of records are decoded in batches, so that a large
-# sync is never fully decoded at once (memory about the body plus what is kept, not the body
-# plus its whole decoded form). Below it, one decode is faster.
-BATCHED_ABOVE = 16 * 1024 * 1024
-BATCH = 2048
+_encoder = msgspec.json.Encoder()
+_any = msgspec.json.Decoder()
 
 
 class CompiledPolicy:
     def __init__(self, policy: FieldPolicy, schema: PayloadSchema) -> None:
+        self._schema = schema
         self._counter = itertools.count()
         self._plan = self._object(policy.root, "", schema)
-        self._decoder = msgspec.json.Decoder(self._plan.decode_type)
-        # The same top level with its allowed arrays of records left as undecoded items.
-        self._batched = {
+        # Allowed arrays of objects at the top level are streamed a batch at a time.
+        self._streamed = {
             f.key: msgspec.json.Decoder(f.plan.decode_type)
             for f in self._plan.fields
             if f.plan is not None and f.allowed is not None and f.allowed.kind == "array"
         }
-        batched_top = [
-            (f.key, (list[msgspec.Raw] if f.key in self._batched else f.decoded) | UnsetType, UNSET)
-            for f in self._plan.fields
-        ]
-        self._batched_decoder = msgspec.json.Decoder(
-            msgspec.defstruct("InBatched", batched_top, forbid_unknown_fields=True, gc=False)
+        top: list[tuple[str, Any, Any]] = []
+        for f in self._plan.fields:
+            decoded: Any = list[msgspec.Raw] if f.key in self._streamed else f.decoded
+            top.append((f.key, decoded | UnsetType, UNSET))
+        self._decoder = msgspec.json.Decoder(
+            msgspec.defstruct("InTop", top, forbid_unknown_fields=True, gc=False)
         )
 
-    def filtered(self, raw: bytes | bytearray) -> tuple[Filtered, NamedSchool]:
-        """The filtered body and the school it names, or NotCompilable if only the reference
-        filter can account for it."""
+    def filtered(
+        self, raw: bytes | bytearray, limits: Bounds = bounds.DEFAULT
+    ) -> tuple[Filtered, NamedSchool]:
+        """The filtered body and the school it names.
+
+        Raises NotCompilable if the body is not a JSON object, ``msgspec.DecodeError`` (or
+        UnicodeDecodeError) if it is not JSON the gateway reads at all, and TooComplex if it asks
+        for more work than ``limits`` allow.
+        """
+        bounds.check(raw, limits)
+        _check_utf8(raw)
+        account = Account(self._schema, limits)
+        out = bytearray(b"{")
         try:
-            _check_utf8(raw)
-            batched = len(raw) > BATCHED_ABOVE and bool(self._batched)
-            decoder = self._batched_decoder if batched else self._decoder
-            document = decoder.decode(raw)
-            stripped: dict[str, int] = {}
-            forwarded: set[str] = set()
-            items = self._batched if batched else {}
-            [kept] = _objects(self._plan, [document], stripped, forwarded, items)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
-            raise NotCompilable(str(error)) from None
+            top = self._decoder.decode(raw)
+        except (msgspec.DecodeError, RecursionError):
+            named = self._tolerant(raw, account, out)
+        else:
+            named = _named_school(top)
+            fields = [(f, getattr(top, f.key)) for f in self._plan.fields]
+            self._top(fields, account, out)
+        out += b"}"
         result = Filtered(
-            document=kept,
-            forwarded=frozenset(forwarded),
-            stripped=stripped,
-            records=_records(getattr(document, "leerlingen", UNSET)),
+            body=out,
+            forwarded=frozenset(account.forwarded),
+            stripped=dict(account.stripped),
+            records=account.records,
+            invalid=account.invalid,
+            inspected=account.inspected,
         )
-        return result, _named_school(document)
+        return result, named
+
+    # -- the top level ---------------------------------------------------------------------
+
+    def _top(self, fields: Sequence[tuple[_Field, Any]], account: Account, out: bytearray) -> None:
+        """Each top-level field, written to ``out`` as it is filtered (the arrays of records a
+        batch at a time), so that what is sent is in memory once, and never whole as objects."""
+        first = True
+        for field, value in fields:
+            if value is UNSET:
+                continue
+            if field.allowed is None:
+                account.stripped[field.path] += 1
+                continue
+            mark = len(out)
+            if not first:
+                out += b","
+            out += _encoder.encode(field.key)
+            out += b":"
+            if self._write_value(field, value, account, out):
+                first = False
+            else:
+                del out[mark:]  # left out: take its key back
+
+    def _write_value(self, field: _Field, value: Any, account: Account, out: bytearray) -> bool:
+        """One allowed top-level field's value, written to ``out``; False if it is left out."""
+        assert field.allowed is not None
+        if isinstance(value, _Reference):  # the tolerant top level: plain Python
+            kept = json_reference.kept_value(value.value, field.allowed, account)
+            if kept is json_reference.LEFT_OUT:
+                return False
+            out += _encoder.encode(kept)
+            return True
+        if field.key in self._streamed:
+            self._stream(field, value, account, out)
+            return True
+        if field.plan is not None and field.allowed.kind == "object":
+            [kept] = _objects(field.plan, [value], account)
+        else:
+            [kept] = _checked(field, [value], account)
+        if kept is None or kept is UNSET:
+            return False
+        out += _encoder.encode(kept)
+        return True
+
+    def _stream(
+        self, field: _Field, items: list[msgspec.Raw], account: Account, out: bytearray
+    ) -> None:
+        """``[...]`` of the kept records of a top-level array, written a batch at a time.
+
+        Each record's view is dropped once its batch is done, so memory holds the body, the
+        list of views, what has been written and one batch.
+        """
+        assert field.plan is not None and field.allowed is not None
+        decoder = self._streamed[field.key]
+        node = field.allowed.items
+        assert node is not None
+        bounds.check_records(len(items), account.limits)
+        out += b"["
+        first = True
+        ends = list(itertools.accumulate(map(len, items)))  # where each record ends, in bytes
+        start = 0
+        while start < len(items):
+            reach = (ends[start - 1] if start else 0) + BATCH_BYTES
+            end = min(bisect.bisect_left(ends, reach, lo=start) + 1, start + BATCH_RECORDS)
+            end = min(end, len(items))
+            kept = _batch(field.plan, node, decoder, items[start:end], account)
+            items[start:end] = itertools.repeat(None, end - start)  # type: ignore[arg-type]
+            if field.key == RECORDS:
+                account.records += len(kept)
+            if kept:
+                if not first:
+                    out += b","
+                first = False
+                out += memoryview(_encoder.encode(kept))[1:-1]
+            start = end
+        out += b"]"
+
+    def _tolerant(self, raw: bytes | bytearray, account: Account, out: bytearray) -> NamedSchool:
+        """The top level key by key, for a body whose top level the typed decode cannot take
+        (an unknown key, a value of the wrong kind): what is wrong is counted where it is, and
+        the arrays of records are still streamed."""
+        try:
+            members = msgspec.json.decode(raw, type=dict[str, msgspec.Raw])
+        except msgspec.ValidationError:
+            raise NotCompilable("the body is not a JSON object") from None
+        by_key = {f.key: f for f in self._plan.fields}
+        named: NamedSchool = None
+        if "school" in members:
+            named = named_school({"school": _any.decode(members["school"])})
+        fields: list[tuple[_Field, Any]] = []
+        for key, value in members.items():
+            field = by_key.get(key)
+            if field is None:
+                account.stripped[json_reference.stripped_name("", key, self._schema)] += 1
+            elif field.allowed is None:
+                fields.append((field, value))
+            elif field.key in self._streamed:
+                try:
+                    items = msgspec.json.decode(value, type=list[msgspec.Raw])
+                except msgspec.ValidationError:
+                    count(account.invalid, field.path, "type")
+                    continue
+                fields.append((field, items))
+            else:
+                fields.append((field, _Reference(_any.decode(value))))
+        self._top(fields, account, out)
+        return named
+
+    # -- building the plan -----------------------------------------------------------------
 
     def _object(self, node: Node, path: str, schema: PayloadSchema) -> _ObjectPlan:
         known = _children(schema, path)
@@ -113,8 +245,10 @@ class CompiledPolicy:
         for key, info in known.items():
             allowed = node.keys.get(key)
             plan = None
-            if allowed is None:
-                decoded: Any = msgspec.Raw  # never built; a present Raw is never empty (truthy)
+            if key in node.required:
+                decoded: Any = Scalar  # checked whether it is let through or not
+            elif allowed is None:
+                decoded = msgspec.Raw  # never built; a present Raw is never empty (truthy)
             elif allowed.kind == "scalar":
                 decoded = Scalar
             elif allowed.kind == "object":
@@ -127,7 +261,8 @@ class CompiledPolicy:
                 else:
                     plan = self._object(allowed.items, allowed.items.path, schema)
                     decoded = list[plan.decode_type]  # type: ignore[name-defined]
-            fields.append(_Field(key, info.path, allowed, plan, decoded))
+            required: ValueRule | bool | None = node.required.get(key, False)
+            fields.append(_Field(key, info.path, allowed, plan, decoded, required))
             decode.append((key, decoded | UnsetType, UNSET))
             if allowed is not None:
                 if plan is None:
@@ -142,7 +277,16 @@ class CompiledPolicy:
         number = next(self._counter)
         decode_type = msgspec.defstruct(f"In{number}", decode, forbid_unknown_fields=True, gc=False)
         output_type = msgspec.defstruct(f"Out{number}", output, gc=False)
-        return _ObjectPlan(decode_type, output_type, tuple(fields))
+        by_key = {f.key: f for f in fields}
+        needed = tuple(by_key[key] for key in node.required if key in by_key)
+        return _ObjectPlan(node, decode_type, output_type, tuple(fields), needed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """A top-level value decoded as plain Python, for the reference filter."""
+
+    value: Any
 
 
 # Checked a slice at a time: decoding a whole large body to str at once costs several times more
@@ -162,29 +306,19 @@ def _check_utf8(raw: bytes | bytearray) -> None:
     decoder.decode(b"", final=True)
 
 
-def _records(pupils: Any) -> int:
-    """How many pupil records the body carried, whether or not any were allowed."""
-    if isinstance(pupils, list):
-        return len(pupils)
-    if isinstance(pupils, msgspec.Raw):
-        items = msgspec.json.decode(pupils, type=Any)  # a policy that strips every pupil: rare
-        return len(items) if isinstance(items, list) else 0
-    return 0
-
-
 def _named_school(document: msgspec.Struct) -> NamedSchool:
     school = getattr(document, "school", UNSET)
     if school is UNSET:
         return None
     if isinstance(school, msgspec.Raw):  # the policy strips school whole: read it anyway
-        return named_school({"school": msgspec.json.decode(school)})
+        return named_school({"school": _any.decode(school)})
     return (_value(getattr(school, "brin", UNSET)), _value(getattr(school, "dependance", UNSET)))
 
 
 def _value(field: Any) -> Any:
     if field is UNSET:
         return None
-    return msgspec.json.decode(field) if isinstance(field, msgspec.Raw) else field
+    return _any.decode(field) if isinstance(field, msgspec.Raw) else field
 
 
 def _children(schema: PayloadSchema, path: str) -> dict[str, KnownField]:
@@ -197,45 +331,102 @@ def _children(schema: PayloadSchema, path: str) -> dict[str, KnownField]:
     }
 
 
-def _objects(
+def _batch(
     plan: _ObjectPlan,
-    objects: Sequence[msgspec.Struct],
-    stripped: dict[str, int],
-    forwarded: set[str],
-    undecoded: Mapping[str, msgspec.json.Decoder[Any]] | None = None,
-) -> list[msgspec.Struct]:
-    """Filter every object of one node at once; returns the kept objects in the same order.
+    node: Node,
+    decoder: msgspec.json.Decoder[Any],
+    items: Sequence[msgspec.Raw],
+    account: Account,
+) -> list[Any]:
+    """The kept records of one batch, in order: typed where the decode takes them, through the
+    reference filter one by one where it does not."""
+    try:
+        decoded = list(map(decoder.decode, items))
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    else:
+        return [kept for kept in _objects(plan, decoded, account) if kept is not None]
+    structs: list[msgspec.Struct] = []
+    slots: list[Any] = []  # a struct's place (None), or the reference filter's answer
+    for item in items:
+        try:
+            structs.append(decoder.decode(item))
+            slots.append(None)
+        except (msgspec.DecodeError, RecursionError):
+            slots.append(_Reference(json_reference.kept_value(_any.decode(item), node, account)))
+    typed = iter(_objects(plan, structs, account))
+    out = []
+    for slot in slots:
+        kept = next(typed) if slot is None else slot.value
+        if kept is not None and kept is not json_reference.LEFT_OUT:
+            out.append(kept)
+    return out
 
-    ``undecoded`` names fields whose lists hold undecoded items, with the decoder for them:
-    those are decoded and filtered a batch at a time.
-    """
+
+def _objects(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> list[Any]:
+    """Filter every object of one node at once; the kept objects, aligned with ``objects``, with
+    None for an object that is not one (a required key missing, invalid or inspected)."""
     if not objects:
         return []
+    dropped = _required(plan, objects, account) if plan.required else set()
+    if not dropped:
+        return _kept(plan, objects, account)
+    survivors = [o for index, o in enumerate(objects) if index not in dropped]
+    kept = iter(_kept(plan, survivors, account))
+    return [None if index in dropped else next(kept) for index in range(len(objects))]
+
+
+def _required(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> set[int]:
+    """The objects that lack a valid, clean value for a key their node requires (counted)."""
+    dropped: set[int] = set()
+    for field in plan.required:
+        column = [getattr(o, field.key) for o in objects]
+        if dropped:
+            column = [UNSET if i in dropped else v for i, v in enumerate(column)]
+        missing = [i for i, v in enumerate(column) if v is UNSET and i not in dropped]
+        if missing:
+            count(account.invalid, field.path, "required", len(missing))
+            dropped.update(missing)
+        rule = field.required if isinstance(field.required, ValueRule) else None
+        if rule is not None:
+            for index in rule.bad_rows(column):
+                broken = rule.violation(column[index])
+                assert broken is not None
+                count(account.invalid, field.path, broken)
+                dropped.add(index)
+        if field.allowed is not None:
+            clean = [UNSET if i in dropped else v for i, v in enumerate(column)]
+            for index, kinds in _inspected(clean, rule).items():
+                for found in kinds:
+                    count(account.inspected, field.path, str(found))
+                dropped.add(index)
+    return dropped
+
+
+def _kept(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> list[Any]:
     columns = _columns(objects, len(plan.fields))
     out_columns: list[Sequence[Any]] = []
     for field, column in zip(plan.fields, columns, strict=True):
         if field.allowed is None:
-            # Absent is UNSET (falsy), present is a non-empty Raw (truthy): counted in C.
-            present = len(list(filter(None, column)))
+            # Absent is UNSET (falsy), present is a non-empty Raw (truthy): counted in C. A
+            # required key that is not let through is decoded as a value: count what is set.
+            present = len(column) - column.count(UNSET)
             if present:
-                stripped[field.path] = stripped.get(field.path, 0) + present
+                account.stripped[field.path] += present
             continue
-        out_columns.append(column)
-        if column[0] is UNSET and all(value is UNSET for value in column):
+        if column.count(UNSET) == len(column):
+            out_columns.append(column)
             continue
         if field.plan is None:
-            if field.allowed.kind == "scalar":
-                forwarded.add(field.allowed.path)
-            elif any(value for value in column if value is not UNSET):
-                assert field.allowed.items is not None
-                forwarded.add(field.allowed.items.path)  # some list had a scalar in it
+            if field.required is not False:  # checked already: every value here is fine
+                account.forwarded.add(field.allowed.path)
+                out_columns.append(column)
+            else:
+                out_columns.append(_checked(field, column, account))
         elif field.allowed.kind == "object":
-            out_columns[-1] = _rebuilt(field.plan, column, stripped, forwarded)
-        elif undecoded and field.key in undecoded:
-            decoder = undecoded[field.key]
-            out_columns[-1] = _rebuilt_in_batches(field.plan, column, decoder, stripped, forwarded)
+            out_columns.append(_rebuilt(field.plan, column, account))
         else:
-            out_columns[-1] = _rebuilt_lists(field.plan, column, stripped, forwarded)
+            out_columns.append(_rebuilt_lists(field.plan, column, account))
     del columns
     if not out_columns:  # nothing of this object is allowed: empty objects keep the places
         return [plan.output_type() for _ in objects]
@@ -250,39 +441,92 @@ def _columns(objects: Sequence[msgspec.Struct], width: int) -> list[list[Any]]:
     return [values[index::width] for index in range(width)]
 
 
-def _rebuilt(
-    plan: _ObjectPlan, column: Sequence[Any], stripped: dict[str, int], forwarded: set[str]
-) -> list[Any]:
-    present = [value for value in column if value is not UNSET]
-    kept = iter(_objects(plan, present, stripped, forwarded))
-    return [UNSET if value is UNSET else next(kept) for value in column]
+def _checked(field: _Field, column: Sequence[Any], account: Account) -> Sequence[Any]:
+    """An allowed scalar column (or a column of lists of scalars) with what breaks its rule or
+    holds what its field may not carry taken out (UNSET), counted."""
+    assert field.allowed is not None
+    if field.allowed.kind == "array":
+        assert field.allowed.items is not None
+        return _checked_lists(field.allowed.items, column, account)
+    return _checked_values(field.allowed, column, account)
 
 
-def _rebuilt_lists(
-    plan: _ObjectPlan, column: Sequence[Any], stripped: dict[str, int], forwarded: set[str]
-) -> list[Any]:
-    items = [item for value in column if value is not UNSET for item in value]
-    kept = iter(_objects(plan, items, stripped, forwarded))
-    return [
-        UNSET if value is UNSET else list(itertools.islice(kept, len(value))) for value in column
-    ]
+def _checked_values(node: Node, column: Sequence[Any], account: Account) -> Sequence[Any]:
+    out: Sequence[Any] = column
+    rule = node.rule
+    bad = rule.bad_rows(column) if rule is not None else []
+    if bad:
+        assert rule is not None
+        out = list(column)
+        for index in bad:
+            broken = rule.violation(column[index])
+            assert broken is not None
+            count(account.invalid, node.path, broken)
+            out[index] = UNSET
+    hits = _inspected(out, rule)
+    if hits:
+        out = list(out)
+        for index, kinds in hits.items():
+            for found in kinds:
+                count(account.inspected, node.path, str(found))
+            out[index] = UNSET
+    if out.count(UNSET) != len(out):
+        account.forwarded.add(node.path)
+    return out
 
 
-def _rebuilt_in_batches(
-    plan: _ObjectPlan,
-    column: Sequence[Any],
-    decoder: msgspec.json.Decoder[Any],
-    stripped: dict[str, int],
-    forwarded: set[str],
-) -> list[Any]:
+def _checked_lists(items: Node, column: Sequence[Any], account: Account) -> list[Any]:
+    flat = [item for value in column if value is not UNSET for item in value]
+    kept = iter(_checked_values(items, flat, account))
     out: list[Any] = []
     for value in column:
         if value is UNSET:
             out.append(UNSET)
             continue
-        kept: list[Any] = []
-        for start in range(0, len(value), BATCH):
-            batch = [decoder.decode(item) for item in value[start : start + BATCH]]
-            kept.extend(_objects(plan, batch, stripped, forwarded))
-        out.append(kept)
+        out.append([v for v in itertools.islice(kept, len(value)) if v is not UNSET])
     return out
+
+
+def _inspected(
+    column: Sequence[Any], rule: ValueRule | None
+) -> dict[int, frozenset[inspection.Kind]]:
+    """The strings of ``column`` that hold an identifier their field may not carry, by index."""
+    kinds = set(map(type, column))
+    if str not in kinds:
+        return {}
+    skip: frozenset[inspection.Kind] = rule.content if rule is not None else frozenset()
+    if len(column) <= SHORT_COLUMN:  # value by value: cheaper than the passes over a column
+        found = {}
+        for index, value in enumerate(column):
+            if value.__class__ is str and (hit := inspection.inspect(value, skip)):
+                found[index] = hit
+        return found
+    if kinds == {str}:
+        return inspection.inspect_column(column, skip)
+    where = [i for i, v in enumerate(column) if v.__class__ is str]
+    found = inspection.inspect_column([column[i] for i in where], skip)
+    return {where[i]: kinds_found for i, kinds_found in found.items()}
+
+
+def _rebuilt(plan: _ObjectPlan, column: Sequence[Any], account: Account) -> list[Any]:
+    present = [value for value in column if value is not UNSET]
+    kept = iter(_objects(plan, present, account))
+    out = []
+    for value in column:
+        if value is UNSET:
+            out.append(UNSET)
+            continue
+        one = next(kept)
+        out.append(UNSET if one is None else one)
+    return out
+
+
+def _rebuilt_lists(plan: _ObjectPlan, column: Sequence[Any], account: Account) -> list[Any]:
+    items = [item for value in column if value is not UNSET for item in value]
+    kept = iter(_objects(plan, items, account))
+    return [
+        UNSET
+        if value is UNSET
+        else [one for one in itertools.islice(kept, len(value)) if one is not None]
+        for value in column
+    ]

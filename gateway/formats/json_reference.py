@@ -1,61 +1,102 @@
-"""The reference filter for JSON payloads: keep what the policy allows, strip the rest, count it.
+"""The reference filter for JSON payloads: keep what the policy allows, valid and clean; count
+the rest.
 
-``filtered(document, policy, schema)`` is a pure function. A key the policy does not name is
-stripped whole; a value of the wrong type (an object where a scalar is allowed, say) is stripped
-too. Stripped fields are counted per path, once per occurrence; a key the payload schema does not
-know is counted as ``<parent>.*`` so that no key chosen by the sender reaches the log.
+``filtered(document, policy, schema)`` is a pure function, the definition of what leaves. For
+every key of every object, in order:
+
+- a key the policy does not name is *stripped* whole, counted per path (a key the payload
+  schema does not know as ``<parent>.*``, so that no key chosen by the sender reaches the log);
+- an allowed value of the wrong kind (an object where a scalar is allowed, say) or breaking its
+  value rule is *invalid*: left out, counted per path and kind (``type``, ``enum``, ...);
+- an allowed, valid string holding an identifier its field is not declared to hold (a BSN in a
+  group name) is *inspected*: left out, counted per path and kind (``bsn``, ``iban``, ...);
+- everything else is forwarded.
+
+An object that lacks a key its schema requires, or whose required key is invalid or inspected,
+is not one (a pupil record without a valid leerlingkey): it is left out whole, counted once at
+that key, and nothing inside it is counted. Counts are per occurrence.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.formats import fieldpaths
-from gateway.formats.filtered import Filtered
+import msgspec
+
+from gateway.formats import fieldpaths, inspection
+from gateway.formats.bounds import DEFAULT, Bounds
+from gateway.formats.filtered import Counts, Filtered, count
 from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.values import ValueRule
 from gateway.register.policy import FieldPolicy, Node
 
-_STRIPPED = object()
+LEFT_OUT = object()
+_encoder = msgspec.json.Encoder()
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # signed 64 bits, as most JSON parsers read them
+RECORDS = "leerlingen"  # the top-level array whose items are the pupil records
+
+
+@dataclass
+class Account:
+    """What a filter counts while it works (both filters use it)."""
+
+    schema: PayloadSchema
+    limits: Bounds = DEFAULT
+    stripped: Counter[str] = field(default_factory=Counter)
+    forwarded: set[str] = field(default_factory=set)
+    invalid: Counts = field(default_factory=dict)
+    inspected: Counts = field(default_factory=dict)
+    records: int = 0
 
 
 def filtered(document: dict[str, Any], policy: FieldPolicy, schema: PayloadSchema) -> Filtered:
-    """``document`` with only what ``policy`` allows, and an account of what was stripped."""
-    stripped: Counter[str] = Counter()
-    forwarded: set[str] = set()
-    kept = _object(document, policy.root, schema, stripped, forwarded)
-    pupils = document.get("leerlingen")
+    """``document`` with only what ``policy`` allows, and an account of what was left out."""
+    account = Account(schema)
+    kept = _object(document, policy.root, account)
+    if kept is LEFT_OUT:  # the document itself lacks what it must have
+        kept = {}
+    pupils = kept.get(RECORDS)
     return Filtered(
-        document=kept,
-        forwarded=frozenset(forwarded),
-        stripped=dict(stripped),
+        body=_encoder.encode(kept),
+        forwarded=frozenset(account.forwarded),
+        stripped=dict(account.stripped),
         records=len(pupils) if isinstance(pupils, list) else 0,
+        invalid=account.invalid,
+        inspected=account.inspected,
     )
 
 
-def _object(
-    value: dict[str, Any],
-    node: Node,
-    schema: PayloadSchema,
-    stripped: Counter[str],
-    forwarded: set[str],
-) -> dict[str, Any]:
+def _object(obj: dict[str, Any], node: Node, account: Account) -> Any:
+    for key, rule in node.required.items():
+        path = fieldpaths.child(node.path, key)
+        if key not in obj:
+            count(account.invalid, path, "required")
+            return LEFT_OUT
+        child = node.keys.get(key)
+        item = obj[key]
+        kind = rule.violation(item) if rule is not None else None
+        if kind is None and child is not None and child.kind != "scalar":
+            kind = "type"  # a required key is a scalar
+        if kind is not None:
+            count(account.invalid, path, kind)
+            return LEFT_OUT
+        if child is not None and isinstance(item, str) and _found(item, rule, path, account):
+            return LEFT_OUT
     kept: dict[str, Any] = {}
-    for key, item in value.items():
+    for key, item in obj.items():
         child = node.keys.get(key)
         if child is None:
-            stripped[_stripped_name(node.path, key, schema)] += 1
+            account.stripped[stripped_name(node.path, key, account.schema)] += 1
             continue
-        result = _value(item, child, schema, stripped, forwarded)
-        if result is _STRIPPED:
-            stripped[child.path] += 1
-        else:
+        result = kept_value(item, child, account)
+        if result is not LEFT_OUT:
             kept[key] = result
     return kept
 
 
-def _stripped_name(parent: str, key: str, schema: PayloadSchema) -> str:
+def stripped_name(parent: str, key: str, schema: PayloadSchema) -> str:
     """The log's name for a stripped key: its path if the schema knows that key, else ``.*``."""
     path = fieldpaths.child(parent, key)
     if schema.knows(path) and "." not in key and "[" not in key:
@@ -63,27 +104,48 @@ def _stripped_name(parent: str, key: str, schema: PayloadSchema) -> str:
     return fieldpaths.unknown(parent)
 
 
-def _value(
-    value: Any, node: Node, schema: PayloadSchema, stripped: Counter[str], forwarded: set[str]
-) -> Any:
+def kept_value(value: Any, node: Node, account: Account) -> Any:
+    """``value`` as ``node`` allows it, or ``LEFT_OUT`` (counted here); the compiled filter
+    asks this of a record its typed decode cannot take."""
     if node.kind == "scalar":
-        if isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
-            return _STRIPPED  # beyond 64 bits: suppliers' parsers would each read it differently
-        if value is None or isinstance(value, str | int | float | bool):
-            forwarded.add(node.path)
-            return value
-        return _STRIPPED
+        return _scalar(value, node, account)
     if node.kind == "object":
         if isinstance(value, dict):
-            return _object(value, node, schema, stripped, forwarded)
-        return _STRIPPED
+            return _object(value, node, account)
+        count(account.invalid, node.path, "type")
+        return LEFT_OUT
     if not isinstance(value, list) or node.items is None:
-        return _STRIPPED
+        count(account.invalid, node.path, "type")
+        return LEFT_OUT
     kept = []
     for item in value:
-        result = _value(item, node.items, schema, stripped, forwarded)
-        if result is _STRIPPED:
-            stripped[node.items.path] += 1
-        else:
+        result = kept_value(item, node.items, account)
+        if result is not LEFT_OUT:
             kept.append(result)
     return kept
+
+
+def _scalar(value: Any, node: Node, account: Account) -> Any:
+    if node.rule is not None:
+        kind = node.rule.violation(value)
+    elif isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+        kind = "range"  # no rule: any scalar, but beyond 64 bits parsers disagree
+    elif value is None or isinstance(value, str | int | float | bool):
+        kind = None
+    else:
+        kind = "type"
+    if kind is not None:
+        count(account.invalid, node.path, kind)
+        return LEFT_OUT
+    if isinstance(value, str) and _found(value, node.rule, node.path, account):
+        return LEFT_OUT
+    account.forwarded.add(node.path)
+    return value
+
+
+def _found(value: str, rule: ValueRule | None, path: str, account: Account) -> bool:
+    """Whether ``value`` holds an identifier its field may not carry (counted if so)."""
+    kinds = inspection.inspect(value, rule.content if rule is not None else frozenset())
+    for kind in kinds:
+        count(account.inspected, path, str(kind))
+    return bool(kinds)

@@ -1,19 +1,21 @@
 """What the gateway knows of a payload format, read from its JSON Schema in ``schemas/``.
 
-The schema names every field a payload of that format can carry and marks special-category
-data (``x-special-category``). Contracts are checked against it, and the transfer log names a
-stripped field only if the schema knows it.
+The schema names every field a payload of that format can carry, says what each value may be
+(a ``ValueRule`` per scalar field), which keys an object must have (``required``), and marks
+special-category data (``x-special-category``). Contracts are checked against it, the filters
+enforce its rules, and the transfer log names a stripped field only if the schema knows it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gateway.formats import fieldpaths
+from gateway.formats.values import ValueRule
 
 PAYLOAD_FORMATS = {"las-sync": "las-sync.schema.json"}
 
@@ -29,6 +31,10 @@ class KnownField:
 class PayloadSchema:
     name: str
     fields: Mapping[str, KnownField]
+    # By node path (``leerlingen[].voornaam``; ``school.tags[]`` for the items of a scalar array).
+    rules: Mapping[str, ValueRule] = field(default_factory=dict)
+    # By object node path ("" is the document): the keys an object must have to be one.
+    required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def special_category(self, path: str) -> str | None:
         """The special category of ``path`` or of any field above it."""
@@ -61,13 +67,45 @@ class PayloadSchema:
                 return f"{path!r}: {prefix!r} is {_a(known.kind)} in the {self.name} payload"
             if step.array:
                 prefix = fieldpaths.items(prefix)
+                if last and prefix not in self.rules:
+                    return f"{path!r}: the items of {prefix[:-2]!r} are objects; name their fields"
         return None
 
 
 def load(schemas_dir: Path, name: str) -> PayloadSchema:
     document = json.loads((schemas_dir / PAYLOAD_FORMATS[name]).read_text(encoding="utf-8"))
     fields = {f.path: f for f in _walk(document, document, "", None)}
-    return PayloadSchema(name=name, fields=fields)
+    rules: dict[str, ValueRule] = {}
+    required: dict[str, tuple[str, ...]] = {}
+    _values(document, document, "", rules, required)
+    return PayloadSchema(name=name, fields=fields, rules=rules, required=required)
+
+
+def _values(
+    root: Mapping[str, Any],
+    node: Mapping[str, Any],
+    path: str,
+    rules: dict[str, ValueRule],
+    required: dict[str, tuple[str, ...]],
+) -> None:
+    """Every value rule and required-key list below the object ``node`` at ``path``."""
+    node = _resolve(root, node)
+    if node.get("required"):
+        required[path] = tuple(node["required"])
+    for key, sub in node.get("properties", {}).items():
+        sub = _resolve(root, sub)
+        key_path = fieldpaths.child(path, key)
+        kind = _kind(sub)
+        if kind == "object":
+            _values(root, sub, key_path, rules, required)
+        elif kind == "scalar":
+            rules[key_path] = ValueRule.from_schema(sub)
+        elif "items" in sub:
+            item = _resolve(root, sub["items"])
+            if _kind(item) == "object":
+                _values(root, item, fieldpaths.items(key_path), rules, required)
+            else:
+                rules[fieldpaths.items(key_path)] = ValueRule.from_schema(item)
 
 
 def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:

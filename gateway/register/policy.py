@@ -1,8 +1,9 @@
 """FieldPolicy: the fields one route of one agreement allows, compiled into a tree.
 
-The tree mirrors the payload: an object node lists the keys it allows, an array node says what
-its items may be, a scalar node allows a string, number, boolean or null. What the tree does not
-name is not allowed; a value whose type does not match its node is not allowed either.
+The tree mirrors the payload: an object node lists the keys it allows (and the keys it must
+have to be one at all), an array node says what its items may be, a scalar node carries the
+value rule its values must keep: the payload schema's, narrowed by the contract. What the tree
+does not name is not allowed; a value that breaks its node's kind or rule is not allowed either.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from gateway.formats import fieldpaths
+from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.values import ValueRule
 
 Kind = Literal["scalar", "object", "array"]
 
@@ -27,6 +30,10 @@ class Node:
     kind: Kind
     keys: Mapping[str, Node] = field(default_factory=lambda: MappingProxyType({}))
     items: Node | None = None
+    rule: ValueRule | None = None  # scalar nodes; None: any scalar (a policy without a schema)
+    # Object nodes: the keys an object must have, valid, to be one (a pupil's leerlingkey),
+    # whether the policy lets them through or not, with the rule each must keep.
+    required: Mapping[str, ValueRule | None] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +42,43 @@ class FieldPolicy:
     allowed: frozenset[str]
 
     @classmethod
-    def from_paths(cls, paths: Iterable[str]) -> FieldPolicy:
+    def from_paths(
+        cls,
+        paths: Iterable[str],
+        schema: PayloadSchema | None = None,
+        narrowing: Mapping[str, Mapping[str, Any]] | None = None,
+        allow_content: Mapping[str, Iterable[str]] | None = None,
+    ) -> FieldPolicy:
+        """The policy allowing ``paths``; with ``schema``, its nodes carry the schema's value
+        rules, narrowed per path by ``narrowing`` and ``allow_content`` (a contract's field
+        entries; ``ValueRule.widening`` must have found nothing wider)."""
         builder = _Builder("", "object")
         allowed = []
         for path in paths:
             builder.add(path, fieldpaths.parse(path))
             allowed.append(path)
-        return cls(root=builder.build(), allowed=frozenset(allowed))
+        rules = _Rules(schema, narrowing or {}, allow_content or {})
+        return cls(root=builder.build(rules), allowed=frozenset(allowed))
+
+
+@dataclass(frozen=True)
+class _Rules:
+    schema: PayloadSchema | None
+    narrowing: Mapping[str, Mapping[str, Any]]
+    allow_content: Mapping[str, Iterable[str]]
+
+    def rule(self, path: str) -> ValueRule | None:
+        if self.schema is None or path not in self.schema.rules:
+            return None
+        return self.schema.rules[path].narrowed(
+            self.narrowing.get(path, {}), self.allow_content.get(path, ())
+        )
+
+    def required(self, path: str) -> Mapping[str, ValueRule | None]:
+        if self.schema is None:
+            return MappingProxyType({})
+        keys = self.schema.required.get(path, ())
+        return MappingProxyType({k: self.rule(fieldpaths.child(path, k)) for k in keys})
 
 
 class _Builder:
@@ -73,10 +110,12 @@ class _Builder:
         elif rest:
             node.add(full, rest)
 
-    def build(self) -> Node:
+    def build(self, rules: _Rules) -> Node:
         return Node(
             path=self.path,
             kind=self.kind,
-            keys=MappingProxyType({k: b.build() for k, b in self.keys.items()}),
-            items=self.items.build() if self.items is not None else None,
+            keys=MappingProxyType({k: b.build(rules) for k, b in self.keys.items()}),
+            items=self.items.build(rules) if self.items is not None else None,
+            rule=rules.rule(self.path) if self.kind == "scalar" else None,
+            required=rules.required(self.path) if self.kind == "object" else MappingProxyType({}),
         )
