@@ -4,7 +4,8 @@ Exception tree, one meaning each to the caller::
 
     Refusal                   nothing was sent upstream (except UpstreamFailed, see below)
     ├── Rejected              bad input: the request cannot be understood (400, 404, 413, 415)
-    ├── Blocked               not allowed: key, school, agreement, route, limits (401, 403, 429)
+    ├── Blocked               not allowed: key, school, agreement, route, values, limits
+    │                         (401, 403, 422, 429)
     ├── UpstreamFailed        the supplier could not be reached or did not answer (502, 504)
     └── LogUnavailable        the transfer log cannot be written, so nothing is sent (503)
 
@@ -27,9 +28,21 @@ PROBLEM_TYPES: dict[str, str] = {
     "school-mismatch": "The payload names another school than the X-School header.",
     "no-agreement": "No agreement with this supplier is in force for this school today.",
     "route-not-covered": "The supplier's agreement does not cover this method and path.",
+    "invalid-values": (
+        "Values break their field's rule (type, format, pattern, length, range), and the "
+        "agreement says to refuse the transfer rather than leave them out."
+    ),
+    "forbidden-content": (
+        "Forwarded values hold identifiers (a BSN, an IBAN, an ECK iD, an e-mail address or a "
+        "phone number) their fields may not carry, and the agreement says to refuse the transfer."
+    ),
     "unsupported-media-type": "The body is not JSON, or is encoded in a way the gateway refuses.",
     "malformed-body": "The body is not a JSON object the gateway can filter.",
     "body-too-large": "The body is larger than the gateway accepts.",
+    "too-many-values": (
+        "The body holds more records or values than the gateway takes in one transfer, or packs "
+        "more objects into its size than a sync does."
+    ),
     "bad-path": "The path could reach somewhere other than the supplier's API.",
     "bad-query": "The query string cannot be read.",
     "upstream-unreachable": "The supplier could not be reached or answered with garbage.",

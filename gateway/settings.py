@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway.formats.bounds import Bounds
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -37,6 +39,8 @@ class Settings:
     port: int = 8000
     timezone: str = "Europe/Amsterdam"  # the day on which an agreement is in force is a Dutch day
     max_body_bytes: int = 128 * 1024 * 1024
+    max_records: int = 200_000  # items of one array of records (leerlingen) in one body
+    max_values: int = 20_000_000  # JSON values in one body
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
@@ -71,6 +75,8 @@ class Settings:
             port=number("port", defaults.port, int),
             timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
             max_body_bytes=number("max_body_bytes", defaults.max_body_bytes, int),
+            max_records=number("max_records", defaults.max_records, int),
+            max_values=number("max_values", defaults.max_values, int),
             log_write_timeout=number("log_write_timeout", defaults.log_write_timeout),
             key_cache_seconds=number("key_cache_seconds", defaults.key_cache_seconds),
             heartbeat_seconds=number("heartbeat_seconds", defaults.heartbeat_seconds),
@@ -91,6 +97,8 @@ class Settings:
                 raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
         if settings.heartbeat_seconds == 0 or settings.max_body_bytes == 0:
             raise SettingsError("GATEWAY_HEARTBEAT_SECONDS and GATEWAY_MAX_BODY_BYTES must be > 0")
+        if settings.max_records < 1 or settings.max_values < 1:
+            raise SettingsError("GATEWAY_MAX_RECORDS and GATEWAY_MAX_VALUES must be > 0")
         return settings
 
     @property
@@ -99,6 +107,11 @@ class Settings:
             return ZoneInfo(self.timezone)
         except (KeyError, ValueError) as error:
             raise SettingsError(f"GATEWAY_TIMEZONE={self.timezone!r} is not a time zone") from error
+
+    @property
+    def bounds(self) -> Bounds:
+        """What one body may ask of the filter."""
+        return Bounds(max_records=self.max_records, max_values=self.max_values)
 
     @property
     def suppliers_file(self) -> Path:

@@ -55,6 +55,8 @@ def item(record: TransferRecord) -> dict[str, Any]:
         "records": record.records,
         "fields_forwarded": record.fields_forwarded,
         "fields_stripped": record.fields_stripped,
+        "fields_invalid": record.fields_invalid,
+        "fields_inspected": record.fields_inspected,
         "body_sha256": record.body_sha256,
         "duration_ms": record.duration_ms,
     }

@@ -36,6 +36,9 @@ class TransferRecord(Model):
     records = fields.IntField(default=0)
     fields_forwarded: fields.JSONField[list[str]] = fields.JSONField(default=list)
     fields_stripped: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
+    # Per path and kind: values that broke their rule, and identifiers content inspection found.
+    fields_invalid: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
+    fields_inspected: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
     instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it

@@ -40,6 +40,16 @@ class SpecialCategory:
     legal_basis: str
 
 
+@dataclass(frozen=True, slots=True)
+class ValueHandling:
+    """What a contract says happens to values its rules or content inspection take out."""
+
+    block_invalid: bool = False  # on_invalid: block (else strip: that value only)
+    block_content: frozenset[str] = (
+        frozenset()
+    )  # identifier kinds whose finding blocks (else redact)
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -49,6 +59,7 @@ class Route:
     query: frozenset[str]
     special_categories: tuple[SpecialCategory, ...]
     compiled: CompiledPolicy | None = None  # the fast path of the same policy
+    values: ValueHandling = ValueHandling()
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:

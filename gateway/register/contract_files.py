@@ -22,8 +22,16 @@ from jsonschema import Draft202012Validator, FormatChecker
 from gateway.formats import fieldpaths
 from gateway.formats.json_compiled import CompiledPolicy
 from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.values import NARROWING_KEYS
 from gateway.register import yamlfiles
-from gateway.register.agreements import Agreement, Lifecycle, Route, SpecialCategory, Status
+from gateway.register.agreements import (
+    Agreement,
+    Lifecycle,
+    Route,
+    SpecialCategory,
+    Status,
+    ValueHandling,
+)
 from gateway.register.policy import FieldPolicy, PolicyError
 from gateway.register.schools import SchoolScope
 from gateway.register.yamlfiles import Problem
@@ -101,6 +109,13 @@ def _agreement(
             date.fromisoformat(terms["lifecycle"]["since"]),
             terms["lifecycle"]["reason"],
         )
+    handling = data.get("values", {})
+    values = ValueHandling(
+        block_invalid=handling.get("on_invalid", "strip") == "block",
+        block_content=frozenset(
+            kind for kind, action in handling.get("inspection", {}).items() if action == "block"
+        ),
+    )
     routes = []
     seen: set[tuple[str, str]] = set()
     for index, raw in enumerate(data["routes"]):
@@ -109,7 +124,7 @@ def _agreement(
         if key in seen:
             problems.append(document.problem(where, f"route {' '.join(key)} is listed twice"))
         seen.add(key)
-        route, found = _route(document, where, raw, payload_schemas)
+        route, found = _route(document, where, raw, payload_schemas, values)
         problems.extend(found)
         if route is not None:
             routes.append(route)
@@ -138,10 +153,17 @@ def _route(
     where: list[str | int],
     raw: dict[str, Any],
     payload_schemas: Mapping[str, PayloadSchema],
+    values: ValueHandling,
 ) -> tuple[Route | None, list[Problem]]:
     problems: list[Problem] = []
     schema = payload_schemas[raw.get("payload", "las-sync")]
-    fields: list[str] = raw["fields"]
+    entries: list[str | dict[str, Any]] = raw["fields"]
+    fields = [e if isinstance(e, str) else e["path"] for e in entries]
+    for index, path in enumerate(fields):
+        if path in fields[:index]:
+            problems.append(
+                document.problem([*where, "fields", index], f"{path!r} is listed twice")
+            )
     unfit = set()
     for index, path in enumerate(fields):
         try:
@@ -178,8 +200,10 @@ def _route(
             )
         else:
             special.append(SpecialCategory(path, category, justified[path]))
+    narrowing, allow_content, found = _narrowing(document, where, entries, schema, unfit, justified)
+    problems.extend(found)
     try:
-        policy = FieldPolicy.from_paths(fields)
+        policy = FieldPolicy.from_paths(fields, schema, narrowing, allow_content)
     except (PolicyError, fieldpaths.FieldPathError) as error:
         problems.append(document.problem([*where, "fields"], str(error)))
         return None, problems
@@ -191,8 +215,47 @@ def _route(
         query=frozenset(raw.get("query", [])),
         special_categories=tuple(special),
         compiled=None if problems else CompiledPolicy(policy, schema),
+        values=values,
     )
     return route, problems
+
+
+def _narrowing(
+    document: yamlfiles.YamlDocument,
+    where: list[str | int],
+    entries: list[str | dict[str, Any]],
+    schema: PayloadSchema,
+    unfit: set[str],
+    justified: Mapping[str, str],
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]], list[Problem]]:
+    """A route's field entries that narrow their field's values: never wider than the schema,
+    and an identifier let through is special-category data where it is a BSN."""
+    narrowing: dict[str, dict[str, Any]] = {}
+    allow_content: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str) or entry["path"] in unfit:
+            continue
+        at = [*where, "fields", index]
+        path = entry["path"]
+        rule = schema.rules.get(path)
+        limits = {k: v for k, v in entry.items() if k in NARROWING_KEYS}
+        if rule is None:
+            problems.append(document.problem(at, f"{path!r} is not a value whose rule can narrow"))
+            continue
+        problems.extend(document.problem(at, f"{path!r}: {p}") for p in rule.widening(limits))
+        narrowing[path] = limits
+        if "allow_content" in entry:
+            allow_content[path] = entry["allow_content"]
+            if "bsn" in entry["allow_content"] and path not in justified:
+                problems.append(
+                    document.problem(
+                        [*at, "allow_content"],
+                        f"{path!r} may carry a BSN: that makes it special-category data, "
+                        "name it under special_categories with the legal basis that allows it",
+                    )
+                )
+    return narrowing, allow_content, problems
 
 
 def _overlaps(agreements: list[Agreement]) -> list[Problem]:

@@ -118,7 +118,7 @@ class Upstream:
         supplier: Supplier,
         method: str,
         url: URL,
-        body: bytes | None,
+        body: bytes | bytearray | None,
         caller_headers: Mapping[str, str],
         transfer_id: str,
     ) -> UpstreamResponse:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,8 +37,6 @@ from gateway.transfer.limits import ClientLimits
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
-
-_encoder = msgspec.json.Encoder()
 
 
 @dataclass
@@ -119,15 +116,16 @@ class Gateway:
         url = forward.upstream_url(supplier, raw_path, query)
         # 3. receive and filter
         raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
-        body: bytes | None = None
+        body: bytes | bytearray | None = None
         if raw:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
-            result, named = filter.payload(raw, transfer.route, schema)
-            del raw  # a large sync is in memory once: free it before encoding what goes out
+            result, named = filter.payload(raw, transfer.route, schema, self.settings.bounds)
+            del raw  # a large sync is in memory once: free it before sending what goes out
+            transfer.filtered = result  # on record, also when what it found blocks the transfer
             filter.same_school(named, transfer.school)
-            transfer.filtered = result
-            body = _encoder.encode(result.document)
+            filter.enforce(result, transfer.route)
+            body = result.body
             transfer.body_sha256 = hashlib.sha256(body).hexdigest()
         # 4. record: durable before anything leaves
         await self.log.begin(transfer)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.transfer.state import Transfer
+from gateway.formats.filtered import sorted_counts
+from gateway.transfer.state import PENDING, Transfer
 
 
 def entry(transfer: Transfer) -> dict[str, Any]:
     """The log entry for ``transfer``: field paths, counts and hashes, never pupil values."""
     filtered = transfer.filtered
+    leaving = filtered is not None and transfer.outcome == PENDING  # the entry before sending
     return {
         "id": transfer.id,
         "started_at": transfer.started_at,
@@ -27,9 +29,13 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "method": transfer.method,
         "path": transfer.path[:2048],
         "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
-        "records": filtered.records if filtered else 0,
-        "fields_forwarded": sorted(filtered.forwarded) if filtered else [],
+        # What left: nothing, for a transfer refused before it was sent; what the filter took
+        # out is on record either way (a BSN found blocks, and the FG must see why).
+        "records": filtered.records if leaving and filtered else 0,
+        "fields_forwarded": sorted(filtered.forwarded) if leaving and filtered else [],
         "fields_stripped": _stripped(transfer),
+        "fields_invalid": sorted_counts(filtered.invalid) if filtered else {},
+        "fields_inspected": sorted_counts(filtered.inspected) if filtered else {},
         "body_sha256": transfer.body_sha256,
         "instance": transfer.instance,
         **outcome(transfer),

@@ -426,3 +426,69 @@ def test_all_problems_are_returned_at_once(
     names = {Path(p.file).name for p in found.problems}
     assert names == {"a-broken.yaml", "b-bad-date.yaml", "c-unknown-supplier.yaml"}
     assert [Path(a.source).name for a in found.agreements] == ["d-good.yaml"]
+
+
+def narrowed(entry: str) -> str:
+    """The shipped contract with its last field entry replaced by ``entry`` (YAML, indented)."""
+    return replace(BASE, LAST_FIELD, entry)
+
+
+def test_a_narrowing_entry_loads_and_narrows(
+    tmp_path: Path, schemas: dict[str, PayloadSchema]
+) -> None:
+    """A field entry with a narrower range loads, and its node carries the narrowed rule."""
+    text = narrowed(
+        "      - path: leerlingen[].jaargroep\n        minimum: 1\n        maximum: 8\n"
+    )
+    found = load(tmp_path, {"basispoort.yaml": text}, schemas)
+    assert found.problems == ()
+    [agreement] = found.agreements
+    node = agreement.routes[0].policy.root.keys["leerlingen"].items.keys["jaargroep"]  # type: ignore[union-attr]
+    assert node.rule.violation(0) == "range" and node.rule.violation(8) is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("maxLength: 500", "maxLength 500 is wider than the schema's 100"),
+        ("enum: [M, V, Q]", "enum adds ['Q']"),
+        ("minimum: 1", "minimum/maximum narrow numbers"),
+        ("pattern: '[a-z]+'", "must be anchored"),
+    ],
+)
+def test_a_narrowing_that_would_widen_is_refused(
+    tmp_path: Path, schemas: dict[str, PayloadSchema], entry: str, message: str
+) -> None:
+    """A contract may narrow a field's values, never widen them: each widening is named."""
+    path = "leerlingen[].geslacht" if "enum" in entry else "leerlingen[].voornaam"
+    text = narrowed(f"      - leerlingen[].jaargroep\n      - path: {path}\n        {entry}\n")
+    text = replace(text, "      - leerlingen[].voornaam\n", "") if "voornaam" in path else text
+    text = replace(text, "      - leerlingen[].geslacht\n", "") if "geslacht" in path else text
+    problems = load(tmp_path, {"basispoort.yaml": text}, schemas).problems
+    # The shipped file shares one field list between its POST and PUT routes: named for both.
+    assert [p.location.split(".")[0] for p in problems] == ["routes[0]", "routes[1]"], problems
+    assert all(message in p.message for p in problems), problems
+
+
+def test_letting_a_field_carry_a_bsn_makes_it_special_category(
+    tmp_path: Path, schemas: dict[str, PayloadSchema]
+) -> None:
+    """allow_content: [bsn] on a field needs that field under special_categories."""
+    text = narrowed(
+        "      - path: leerlingen[].jaargroep\n      - path: leerlingen[].groepsnaam\n"
+        "        allow_content: [bsn]\n"
+    )
+    text = replace(text, "      - leerlingen[].groepsnaam\n", "")
+    problems = load(tmp_path, {"basispoort.yaml": text}, schemas).problems
+    assert len(problems) == 2, problems  # POST and PUT share the list
+    for problem in problems:
+        assert "special_categories" in problem.message
+        assert problem.location.endswith("allow_content")
+
+
+def test_values_settings_reach_the_route(tmp_path: Path, schemas: dict[str, PayloadSchema]) -> None:
+    """on_invalid and inspection actions from the contract's values block reach each route."""
+    text = BASE + "values:\n  on_invalid: block\n  inspection:\n    bsn: block\n    email: redact\n"
+    [agreement] = load(tmp_path, {"basispoort.yaml": text}, schemas).agreements
+    values = agreement.routes[0].values
+    assert values.block_invalid and values.block_content == frozenset({"bsn"})

@@ -17,7 +17,7 @@ from gateway.register import loading
 from gateway.register.schools import School, SchoolScope
 from gateway.settings import Settings
 from gateway.transfer import record
-from gateway.transfer.state import FORWARDED, Transfer
+from gateway.transfer.state import Transfer
 from tests.conftest import ROOT
 
 
@@ -54,11 +54,9 @@ def _transfer(document: dict[str, Any], agreement: Any, schema: Any) -> Transfer
         agreement=agreement,
         route=route,
         filtered=result,
-        body_sha256=hashlib.sha256(json.dumps(result.document).encode()).hexdigest(),
+        body_sha256=hashlib.sha256(result.body).hexdigest(),
         query_stripped=2,
     )
-    transfer.finish(FORWARDED, 200, upstream_status=200)
-    transfer.completed_at = moment
     return transfer
 
 
@@ -71,7 +69,7 @@ def test_entry_holds_no_pupil_values(basispoort: Any) -> None:
     logged = json.dumps(entry, default=str)
     values = {s for s in _strings(document["leerlingen"]) if len(s) >= 4}
     assert len(values) > 50
-    forwarded_text = json.dumps(transfer.filtered.document)  # type: ignore[union-attr]
+    forwarded_text = transfer.filtered.body.decode()  # type: ignore[union-attr]
     assert any(v in forwarded_text for v in values)  # the check below can fail
     leaked = sorted(v for v in values if v in logged)
     assert leaked == []
@@ -107,3 +105,19 @@ def test_entry_of_a_refusal_before_filtering(basispoort: Any) -> None:
         None,
     )
     assert set(entry) == {f for f in TransferRecord._meta.fields_map if f != "seq"}
+
+
+def test_entry_of_a_refusal_after_filtering_keeps_what_the_filter_found(basispoort: Any) -> None:
+    """A transfer blocked for what the filter found says nothing left, and what was found."""
+    agreement, schema = basispoort
+    document = samples.sync(2)
+    document["leerlingen"][0]["groepsnaam"] = "Groep 3a 123456782"
+    document["leerlingen"][1]["geboortedatum"] = "Anna de Vries"
+    transfer = _transfer(document, agreement, schema)
+    transfer.finish("blocked", 422, problem="forbidden-content")
+    entry = record.entry(transfer)
+    assert (entry["records"], entry["fields_forwarded"]) == (0, [])
+    assert entry["fields_inspected"] == {"leerlingen[].groepsnaam": {"bsn": 1}}
+    assert entry["fields_invalid"] == {"leerlingen[].geboortedatum": {"format": 1}}
+    logged = json.dumps(entry, default=str)
+    assert "123456782" not in logged and "Anna de Vries" not in logged
