@@ -88,11 +88,18 @@ class CompiledPolicy:
             for f in self._plan.fields
             if f.plan is not None and f.allowed is not None and f.allowed.kind == "array"
         }
-        top: list[tuple[str, Any, Any]] = []
-        for f in self._plan.fields:
-            decoded: Any = list[msgspec.Raw] if f.key in self._streamed else f.decoded
-            top.append((f.key, decoded | UnsetType, UNSET))
-        self._decoder = msgspec.json.Decoder(
+        # Its arrays of records as one view per record, or, for a large body, as one view
+        # each (counted before a view per record is made: see ``_records``).
+        self._decoder, self._large_decoder = (
+            self._top_decoder(t) for t in (list[msgspec.Raw], msgspec.Raw)
+        )
+
+    def _top_decoder(self, streamed: Any) -> msgspec.json.Decoder[Any]:
+        top = [
+            (f.key, (streamed if f.key in self._streamed else f.decoded) | UnsetType, UNSET)
+            for f in self._plan.fields
+        ]
+        return msgspec.json.Decoder(
             msgspec.defstruct("InTop", top, forbid_unknown_fields=True, gc=False)
         )
 
@@ -109,8 +116,9 @@ class CompiledPolicy:
         _check_utf8(raw)
         account = Account(self._schema, limits)
         out = bytearray(b"{")
+        decoder = self._large_decoder if len(raw) > bounds.UNCOUNTED_BYTES else self._decoder
         try:
-            top = self._decoder.decode(raw)
+            top = decoder.decode(raw)
         except (msgspec.DecodeError, RecursionError):
             named = self._tolerant(raw, account, out)
         else:
@@ -160,7 +168,10 @@ class CompiledPolicy:
             out += _encoder.encode(kept)
             return True
         if field.key in self._streamed:
-            self._stream(field, value, account, out)
+            items = value if isinstance(value, list) else _records(field, value, account)
+            if items is None:
+                return False
+            self._stream(field, items, account, out)
             return True
         if field.plan is not None and field.allowed.kind == "object":
             [kept] = _objects(field.plan, [value], account)
@@ -224,12 +235,7 @@ class CompiledPolicy:
             elif field.allowed is None:
                 fields.append((field, value))
             elif field.key in self._streamed:
-                try:
-                    items = msgspec.json.decode(value, type=list[msgspec.Raw])
-                except msgspec.ValidationError:
-                    count(account.invalid, field.path, "type")
-                    continue
-                fields.append((field, items))
+                fields.append((field, value))  # a view of the array, made a list in _records
             else:
                 fields.append((field, _Reference(_any.decode(value))))
         self._top(fields, account, out)
@@ -280,6 +286,45 @@ class CompiledPolicy:
         by_key = {f.key: f for f in fields}
         needed = tuple(by_key[key] for key in node.required if key in by_key)
         return _ObjectPlan(node, decode_type, output_type, tuple(fields), needed)
+
+
+class _Probe(msgspec.Struct, gc=False):
+    """Any object, its members skipped unread: counts the items of an array of records."""
+
+
+_probe = msgspec.json.Decoder(list[_Probe | None])
+_VIEW_BYTES = 48  # what one item's view costs
+_views = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _records(field: _Field, array: msgspec.Raw, account: Account) -> list[msgspec.Raw] | None:
+    """The items of a top-level array of records, one view each; None if it is no array
+    (counted as invalid).
+
+    A view costs about 48 bytes, more than a tiny item in the body (``0,`` is two): a large
+    array is counted first, as objects a few bytes each that are dropped at once, and refused
+    if it holds more records than one transfer takes, more items than its size holds records,
+    or (over a megabyte) items that are neither objects nor null: a stray null in a large sync
+    is left out as it is in a small one, a large array of anything else is no sync.
+    """
+    first = bytes(memoryview(array)[:1])
+    if first != b"[":
+        count(account.invalid, field.path, "type")
+        return None
+    if len(array) > bounds.UNCOUNTED_BYTES:
+        try:
+            items = len(_probe.decode(array))
+        except msgspec.ValidationError:
+            raise bounds.TooComplex(
+                f"an array of records over 1 MiB ({field.path}) holds items that are neither "
+                "objects nor null"
+            ) from None
+        if items * _VIEW_BYTES > len(array):
+            raise bounds.TooComplex(
+                f"an array of records ({field.path}) packs more items than records take"
+            )
+        bounds.check_records(items, account.limits)
+    return _views.decode(array)
 
 
 @dataclass(frozen=True, slots=True)

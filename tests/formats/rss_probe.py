@@ -74,6 +74,19 @@ def body(kind: str, size: int) -> bytes:
         document: dict[str, Any] = samples.sync(pupils)
         document["x"] = 1
         return json.dumps(document).encode()
+    if kind == "minimal-records":  # records as small as the bounds let through, all allowed
+        per_record = max(40, size // 190_000)  # just under GATEWAY_MAX_RECORDS
+        key = "L" * (per_record - len('{"leerlingkey":""},'))
+        return _repeat(('{"leerlingkey":"' + key + '"}').encode(), size)
+    if kind == "dense-allowed-parents":  # as many nested objects as the bounds let through
+        parents = ",".join(['{"voornaam":"Annabel-Sophie-Marie"}'] * 40)
+        return _repeat(('{"leerlingkey":"a","ouders":[' + parents + "]}").encode(), size)
+    if kind == "tiny-items":  # items that are no records, as many as the body holds
+        return _repeat(b"0", size)
+    if kind == "tiny-nulls":
+        return _repeat(b"null", size)
+    if kind == "tiny-strings":
+        return _repeat(b'""', size)
     if kind == "long-strings":  # values far over their maxLength
         name = "x" * (size // 8)
         return json.dumps({"groepen": [{"groepskey": "g", "naam": name}] * 7}).encode()

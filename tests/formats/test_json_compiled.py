@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway import samples
+from gateway.formats.bounds import TooComplex
 from gateway.formats.filtered import named_school
 from gateway.formats.json_compiled import CompiledPolicy, NotCompilable
 from gateway.formats.json_reference import filtered
@@ -226,3 +227,24 @@ def test_a_bad_record_in_a_later_batch_is_taken_alone(batched: None) -> None:
     fast, _ = CompiledPolicy(policy(BASISPOORT), SCHEMA).filtered(raw)
     assert fast.records == 8
     assert fast.stripped["leerlingen[].*"] == 1
+
+
+def test_a_large_body_counted_first_gives_the_same_answer() -> None:
+    """Over a megabyte, the arrays of records are counted before they are cut into views; the
+    answer is the reference filter's, broken records and all."""
+    document = samples.sync(900)
+    document["leerlingen"][5]["geboortedatum"] = "2017-02-30"
+    document["leerlingen"][6]["Sanne Berg"] = 1
+    document["leerlingen"].insert(7, None)
+    raw = json.dumps(document).encode()
+    assert len(raw) > 1024 * 1024
+    assert_same(raw, policy(BASISPOORT))
+    assert_same(raw, policy(LEAVES))
+
+
+def test_a_large_array_of_records_with_items_of_no_kind_is_refused() -> None:
+    """Over a megabyte, an array of records may hold stray nulls, nothing else but records."""
+    document = samples.sync(900)
+    document["leerlingen"].insert(7, "x")
+    with pytest.raises(TooComplex, match="neither objects nor null"):
+        CompiledPolicy(policy(BASISPOORT), SCHEMA).filtered(json.dumps(document).encode())
