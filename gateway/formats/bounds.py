@@ -16,7 +16,7 @@ from dataclasses import dataclass
 MIN_BYTES_PER_CONTAINER = 32  # a real pupil record has one per ~100 bytes or more
 # Below this size a body is not counted: the counts cost about 1 ms per MB, and all that such
 # a body can make the filter build at once (one view per record, one batch) is a few tens of MB.
-UNCOUNTED_BYTES = 1024 * 1024
+UNCOUNTED_BYTES = 2 * 1024 * 1024
 _DENSITY_FLOOR = 4096  # below this many containers, density does not matter
 
 

@@ -34,7 +34,7 @@ from gateway.formats.bounds import Bounds
 from gateway.formats.filtered import Filtered, NamedSchool, count, named_school
 from gateway.formats.json_reference import RECORDS, Account
 from gateway.formats.payload_schema import KnownField, PayloadSchema
-from gateway.formats.values import SHORT_COLUMN, ValueRule
+from gateway.formats.values import ValueRule
 from gateway.register.policy import FieldPolicy, Node
 
 # Integers beyond signed 64 bits fail the decode; the reference filter names them (range).
@@ -304,7 +304,7 @@ def _records(field: _Field, array: msgspec.Raw, account: Account) -> list[msgspe
     A view costs about 48 bytes, more than a tiny item in the body (``0,`` is two): a large
     array is counted first, as objects a few bytes each that are dropped at once, and refused
     if it holds more records than one transfer takes, more items than its size holds records,
-    or (over a megabyte) items that are neither objects nor null: a stray null in a large sync
+    or (over two megabytes) items that are neither objects nor null: a stray null in a large sync
     is left out as it is in a small one, a large array of anything else is no sync.
     """
     first = bytes(memoryview(array)[:1])
@@ -316,7 +316,7 @@ def _records(field: _Field, array: msgspec.Raw, account: Account) -> list[msgspe
             items = len(_probe.decode(array))
         except msgspec.ValidationError:
             raise bounds.TooComplex(
-                f"an array of records over 1 MiB ({field.path}) holds items that are neither "
+                f"an array of records over 2 MiB ({field.path}) holds items that are neither "
                 "objects nor null"
             ) from None
         if items * _VIEW_BYTES > len(array):
@@ -540,7 +540,7 @@ def _inspected(
     if str not in kinds:
         return {}
     skip: frozenset[inspection.Kind] = rule.content if rule is not None else frozenset()
-    if len(column) <= SHORT_COLUMN:  # value by value: cheaper than the passes over a column
+    if len(column) <= 2:  # value by value: cheaper than the passes over a column
         found = {}
         for index, value in enumerate(column):
             if value.__class__ is str and (hit := inspection.inspect(value, skip)):

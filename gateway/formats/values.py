@@ -50,7 +50,7 @@ _FORMATS = {
 }
 FORMATS = frozenset(_FORMATS)
 NARROWING_KEYS = frozenset({"enum", "pattern", "minLength", "maxLength", "minimum", "maximum"})
-SHORT_COLUMN = 24
+SHORT_COLUMN = 8
 # Joins a column's strings for one regular-expression pass; see ``_Pattern.all_match``.
 _SEPARATOR = "\x00"
 
@@ -260,7 +260,7 @@ class ValueRule:
     def bad_rows(self, column: Sequence[Any]) -> list[int]:
         """Indexes of the values in ``column`` that break the rule (``UNSET`` is absent)."""
         # A short column is asked value by value: the passes over a whole column cost more
-        # than they save below a few dozen values.
+        # than they save below a handful of values.
         if len(column) > SHORT_COLUMN and self._column_ok(column):
             return []
         return [

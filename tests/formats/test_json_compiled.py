@@ -230,21 +230,21 @@ def test_a_bad_record_in_a_later_batch_is_taken_alone(batched: None) -> None:
 
 
 def test_a_large_body_counted_first_gives_the_same_answer() -> None:
-    """Over a megabyte, the arrays of records are counted before they are cut into views; the
-    answer is the reference filter's, broken records and all."""
-    document = samples.sync(900)
+    """Over two megabytes, the arrays of records are counted before they are cut into views;
+    the answer is the reference filter's, broken records and all."""
+    document = samples.sync(1400)
     document["leerlingen"][5]["geboortedatum"] = "2017-02-30"
     document["leerlingen"][6]["Sanne Berg"] = 1
     document["leerlingen"].insert(7, None)
     raw = json.dumps(document).encode()
-    assert len(raw) > 1024 * 1024
+    assert len(raw) > 2 * 1024 * 1024
     assert_same(raw, policy(BASISPOORT))
     assert_same(raw, policy(LEAVES))
 
 
 def test_a_large_array_of_records_with_items_of_no_kind_is_refused() -> None:
-    """Over a megabyte, an array of records may hold stray nulls, nothing else but records."""
-    document = samples.sync(900)
+    """Over two megabytes, an array of records may hold stray nulls, nothing else but records."""
+    document = samples.sync(1400)
     document["leerlingen"].insert(7, "x")
     with pytest.raises(TooComplex, match="neither objects nor null"):
         CompiledPolicy(policy(BASISPOORT), SCHEMA).filtered(json.dumps(document).encode())
