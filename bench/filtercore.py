@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from gateway.formats import inspection
 from gateway.formats.json_reference import filtered
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.register import loading
@@ -56,14 +57,14 @@ def gateway_filter(raw: bytes | bytearray) -> tuple[bytes, dict[str, int]]:
     """Filter and encode as the gateway does."""
     route, schema = basispoort_sync()
     result, _school = gateway_entry(raw, route, schema)
-    return _encode(result.document), result.stripped
+    return bytes(result.body), result.stripped
 
 
 def reference_filter(raw: bytes) -> tuple[bytes, dict[str, int]]:
     """The reference filter (``gateway.formats.json_reference``): decode, walk, encode."""
     route, schema = basispoort_sync()
     result = filtered(receive.document(raw), route.policy, schema)
-    return _encode(result.document), result.stripped
+    return bytes(result.body), result.stripped
 
 
 @functools.cache
@@ -105,10 +106,45 @@ def _keep(item: dict[str, Any], allowed: frozenset[str], dropped: Counter[str]) 
     return {key: value for key, value in item.items() if key in allowed}
 
 
+@functools.cache
+def _naive_checks() -> dict[str, Callable[[Any], bool]]:
+    """Path -> "is this value fine": the schema's rules (types, enums, ranges, lengths, anchored
+    patterns with ``re.fullmatch``, real dates) and content inspection, one value at a time, as
+    a developer would write it beside the naive filter."""
+    route, schema = basispoort_sync()
+    checks = {}
+    for path in route.policy.allowed:
+        rule = schema.rules[path]
+
+        def ok(value: Any, rule: Any = rule) -> bool:
+            if rule.violation(value) is not None:
+                return False
+            return not (isinstance(value, str) and inspection.inspect(value, rule.content))
+
+        checks[path] = ok
+    return checks
+
+
+def naive_validating_filter(raw: bytes) -> tuple[bytes, dict[str, int]]:
+    """The naive filter, then every kept value checked as above; a value that fails is left
+    out (on the sample syncs none does, so the answers stay comparable)."""
+    body, stripped = naive_filter(raw)
+    document = orjson.loads(body)
+    checks = _naive_checks()
+    for top, value in document.items():
+        items = value if isinstance(value, list) else [value]
+        prefix = f"{top}[]." if isinstance(value, list) else f"{top}."
+        for item in items:
+            for key in [k for k, v in item.items() if not checks[prefix + k](v)]:
+                del item[key]
+    return orjson.dumps(document), stripped
+
+
 FILTERS: dict[str, FilterFn] = {
     "gateway": gateway_filter,
     "reference": reference_filter,
     "naive": naive_filter,
+    "naive-validating": naive_validating_filter,
 }
 
 
@@ -126,7 +162,13 @@ class FilterResult:
 
     @property
     def ratio(self) -> float:
-        """How many times faster the gateway's filter is than the naive approach."""
+        """How many times faster the gateway's filter is than the naive approach, when the
+        naive approach checks the same values (the gateway always does)."""
+        return self.seconds["naive-validating"] / self.seconds["gateway"]
+
+    @property
+    def ratio_unchecked(self) -> float:
+        """The same against the naive filter that checks no values."""
         return self.seconds["naive"] / self.seconds["gateway"]
 
 
