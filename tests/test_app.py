@@ -169,3 +169,16 @@ def test_create_app_refuses_an_upstream_override_that_is_not_a_url(tmp_path: Pat
     settings = _settings(tmp_path, shipped)
     with pytest.raises(InvalidConfiguration):
         create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": "not a url"})
+
+
+@pytest.mark.parametrize(
+    "upstream",
+    ["http://127.0.0.1:8080/api/../admin/", "https://opron:pw@rest.example/", "http://h:99999/"],
+    ids=["dot segments", "password", "port out of range"],
+)
+def test_create_app_refuses_a_base_url_that_cannot_work(tmp_path: Path, upstream: str) -> None:
+    """A supplier base URL no request could be sent on stops the gateway at start-up, naming the
+    variable, instead of turning every caller's transfer into a 400."""
+    shipped = (ROOT / "contracts" / "basispoort.yaml").read_text()
+    with pytest.raises(InvalidConfiguration, match="GATEWAY_UPSTREAM_BASISPOORT"):
+        create_app(_settings(tmp_path, shipped), {"GATEWAY_UPSTREAM_BASISPOORT": upstream})

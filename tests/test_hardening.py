@@ -1255,3 +1255,27 @@ async def test_a_method_no_route_names_sends_nothing(
         await assert_refused(gateway, upstream, answer, status, problem, "blocked")
     else:
         await assert_not_logged(gateway, upstream, answer, status, problem)
+
+
+# --- supplier configuration --------------------------------------------------------------------
+
+BASES = [
+    # (case, how the base URL is written, given the upstream's root; path the supplier sees)
+    ("root without a slash", "{root}", "/sync"),
+    ("root with a slash", "{root}/", "/sync"),
+    ("path without a slash", "{root}/api", "/api/sync"),
+]
+
+
+@pytest.mark.parametrize(("case", "written", "path"), BASES, ids=[b[0] for b in BASES])
+async def test_a_base_url_is_used_however_its_trailing_slash_is_written(
+    start_gateway: Any, upstream: Upstream, case: str, written: str, path: str
+) -> None:
+    """GATEWAY_UPSTREAM_BASISPOORT=http://127.0.0.1:8080 (no slash, as people write it) forwards
+    to that base, not a 400 bad-path for every caller."""
+    root = upstream.url.removesuffix("/api/")
+    gateway: RunningGateway = await start_gateway(
+        environ={"GATEWAY_UPSTREAM_BASISPOORT": written.format(root=root)}
+    )
+    response = await gateway.push(BODY)
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED, path=path)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from yarl import URL
@@ -77,18 +78,13 @@ def _supplier(
 ) -> Supplier | None:
     where = ["suppliers", slug]
     upstream = environ.get(env_name(slug)) or raw["upstream"]
-    url = URL(upstream)
-    if url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
-        source = env_name(slug) if env_name(slug) in environ else "upstream"
-        problems.append(
-            document.problem(
-                [*where, "upstream"],
-                f"{source}={upstream!r} is not an http(s) base URL without query or fragment",
-            )
-        )
+    source = env_name(slug) if env_name(slug) in environ else "upstream"
+    url, unusable = base_url(upstream)
+    if url is None:
+        parts = urlsplit(upstream)
+        shown = "(a URL with a password)" if parts.password is not None else repr(upstream)
+        problems.append(document.problem([*where, "upstream"], f"{source}={shown} {unusable}"))
         return None
-    if not url.path.endswith("/"):
-        url = url.with_path(url.path + "/")
     credential = None
     if "credentials" in raw:
         spec = raw["credentials"]
@@ -114,6 +110,35 @@ def _supplier(
         credential=credential,
         tls=tls,
     )
+
+
+def base_url(text: str) -> tuple[URL | None, str]:
+    """``text`` as a base URL ending in ``/`` (added if missing), or None and why it cannot be one.
+
+    People write ``http://127.0.0.1:8080`` as often as ``http://127.0.0.1:8080/``; both mean the
+    same base. What cannot be a base is refused here, at start-up, so that it never turns into
+    a refusal of every caller's request: credentials in the URL (they would be sent along and
+    end up in logs), a query or fragment, or dot segments (which would be resolved away, so the
+    base would not be the one written). ``loading`` then checks that the forward step can build
+    a request on the base.
+    """
+    try:
+        url = URL(text)
+        url.port  # noqa: B018 - yarl checks the port only when it is read
+    except (ValueError, TypeError):
+        return None, "is not a URL"
+    if url.scheme not in ("http", "https") or not url.host:
+        return None, "is not an http:// or https:// URL with a host"
+    if url.user is not None or url.password is not None:
+        return None, "carries a user name or password; use credentials: in this file instead"
+    if url.query_string or url.fragment or "?" in text or "#" in text:
+        return None, "has a query or fragment; a base URL has neither"
+    written = urlsplit(text).path.split("/")
+    if any(segment.lower().replace("%2e", ".") in (".", "..") for segment in written):
+        return None, "has dot segments in its path; write the path they stand for"
+    if not str(url).endswith("/"):
+        url = URL(str(url) + "/", encoded=True)
+    return url, ""
 
 
 def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
