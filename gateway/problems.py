@@ -76,6 +76,12 @@ class Blocked(Refusal):
 class UpstreamFailed(Refusal):
     outcome = "upstream_error"
 
+    def __init__(
+        self, status: int, problem: str, detail: str, *, upstream_status: int | None = None
+    ) -> None:
+        super().__init__(status, problem, detail)
+        self.upstream_status = upstream_status  # what the supplier answered, if it answered
+
 
 class LogUnavailable(Refusal):
     outcome = "unrecorded"

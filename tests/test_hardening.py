@@ -23,6 +23,8 @@ import httpx
 import pytest
 import yaml
 
+from gateway import samples
+from gateway.access import keys
 from tests import rawhttp
 from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
 
@@ -983,20 +985,70 @@ async def test_host_and_hop_by_hop_headers_sent_raw_stay_behind(
     assert "upgrade" not in sent and "proxy-connection" not in sent
 
 
-async def test_accept_headers_pass_and_the_supplier_credential_replaces_the_las_key(
-    start: Any, upstream: Upstream
-) -> None:
-    """Accept and Accept-Language pass as sent; the LAS's key never does, the gateway's does."""
+async def test_the_supplier_credential_replaces_the_las_key(start: Any, upstream: Upstream) -> None:
+    """The LAS's own key never reaches the supplier; the gateway's configured credential does."""
     gateway = await start()
-    headers = gateway.headers(
-        Accept="application/json", **{"Accept-Language": "nl-NL", "X-Api-Key": "las-key"}
-    )
+    headers = gateway.headers(**{"X-Api-Key": "las-key"})
     response = await gateway.push(BODY, headers=headers)
     answer = Answer.of(response)
     received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
     sent = assert_gateway_headers_only(received, answer, upstream)
-    assert (sent["accept"], sent["accept-language"]) == ("application/json", "nl-NL")
-    assert set(sent) == EXPECTED_UPSTREAM_HEADERS
+    assert sent["x-api-key"] == SECRET
+    assert sent["accept"] == "application/json"
+    assert set(sent) == EXPECTED_UPSTREAM_HEADERS - {"accept-language"}
+
+
+ACCEPT_HEADERS = [
+    # (case, Accept sent, Accept-Language sent, Accept-Language the supplier gets or None)
+    ("plain", "application/json", "nl-NL", "nl-NL"),
+    ("weighted languages", "*/*", "nl-NL, nl;q=0.9, en;q=0.5", "nl-NL, nl;q=0.9, en;q=0.5"),
+    ("BSN in both", f"application/json; bsn={BSN}", f"nl-{BSN}", None),
+    ("IBAN in both", "text/html, NL91ABNA0417164300/*", "NL91ABNA0417164300", None),
+    ("filler", "a" * 6000, "nl-NL;" + "x" * 6000, None),
+    ("more than four languages", "application/json", "nl, en, de, fr, it", None),
+    ("a name in the language", "application/json", "Sanne-Berg", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "accept", "language", "passed"), ACCEPT_HEADERS, ids=[a[0] for a in ACCEPT_HEADERS]
+)
+async def test_accept_is_the_gateways_own_and_accept_language_only_a_language(
+    start: Any, upstream: Upstream, case: str, accept: str, language: str, passed: str | None
+) -> None:
+    """The supplier gets Accept: application/json whatever the caller sent, and Accept-Language
+    only when it is a short list of language tags: a BSN, an IBAN or filler stays behind."""
+    gateway = await start()
+    headers = gateway.headers(Accept=accept, **{"Accept-Language": language})
+    response = await gateway.push(BODY, headers=headers)
+    answer = Answer.of(response)
+    received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
+    sent = assert_gateway_headers_only(received, answer, upstream)
+    assert sent["accept"] == "application/json"
+    assert sent.get("accept-language") == passed
+    assert "NL91ABNA0417164300" not in json.dumps(sent) and "x" * 100 not in json.dumps(sent)
+
+
+async def test_a_supplier_cookie_never_reaches_another_transfer(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A cookie the supplier sets on school 99XX's transfer is not kept: school 98YY's transfer
+    by another LAS carries no Cookie, and neither caller sees the Set-Cookie."""
+    host = upstream.url.replace("127.0.0.1", "localhost")  # cookie jars ignore IP addresses
+    upstream.reply_headers = {
+        "Content-Type": "application/json",
+        "Set-Cookie": "session=school-99XX; Path=/",
+    }
+    gateway: RunningGateway = await start_gateway(environ={"GATEWAY_UPSTREAM_BASISPOORT": host})
+    first = await gateway.push(samples.sync(1))
+    assert first.status_code == 200, first.text
+    other_key, _ = await keys.create("esis", "source", ["98YY"])
+    second = await gateway.push(
+        samples.sync(1, brin="98YY"), headers=gateway.headers(key=other_key, school="98YY")
+    )
+    assert second.status_code == 200, second.text
+    assert [r.headers.get("Cookie") for r in upstream.received] == [None, None]
+    assert "set-cookie" not in first.headers and "set-cookie" not in second.headers
 
 
 async def test_an_authorization_credential_is_the_suppliers_not_the_las(

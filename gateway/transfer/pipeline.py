@@ -73,7 +73,10 @@ class Gateway:
             logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
             return refusal_response(refusal, str(transfer.id))
         except Refusal as refusal:
-            transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
+            upstream_status = getattr(refusal, "upstream_status", None)
+            transfer.finish(
+                refusal.outcome, refusal.status_code, upstream_status, problem=refusal.problem
+            )
             await self._record_end(transfer)
             response = refusal_response(refusal, str(transfer.id))
             if refusal.status_code == 413:
@@ -133,9 +136,10 @@ class Gateway:
         await self.log.begin(transfer)
         transfer.recorded = True
         # 5. forward
-        return await self.upstream.send(
-            supplier, request.method, url, body, request.headers, str(transfer.id)
+        headers = forward.request_headers(
+            request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
         )
+        return await self.upstream.send(supplier, request.method, url, body, headers)
 
     async def _record_end(self, transfer: Transfer) -> None:
         try:
