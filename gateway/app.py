@@ -169,7 +169,7 @@ async def problem_type(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return problem_response(404, "not-found", f"nothing at {request.url.path}")
+    return problem_response(404, "not-found", "the gateway serves nothing at this address")
 
 
 async def not_allowed(request: Request, exc: Exception) -> Response:

@@ -1331,3 +1331,58 @@ async def test_a_base_url_is_used_however_its_trailing_slash_is_written(
     )
     response = await gateway.push(BODY)
     await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED, path=path)
+
+
+# --- problem bodies ----------------------------------------------------------------------------
+
+ECHO = [
+    # (case, extra headers, target, status, problem)
+    ("X-School", {"X-School": f"99XX {BSN}"}, "/proxy/basispoort/sync", 400, "missing-school"),
+    ("Content-Type", {"Content-Type": f"text/plain; bsn={BSN}"}, "/proxy/basispoort/sync", 415,
+     "unsupported-media-type"),
+    ("charset", {"Content-Type": f"application/json; charset={BSN}"}, "/proxy/basispoort/sync",
+     415, "unsupported-media-type"),
+    ("Content-Encoding", {"Content-Encoding": f"x-{BSN}"}, "/proxy/basispoort/sync", 415,
+     "unsupported-media-type"),
+    ("supplier name", {}, f"/proxy/{BSN}/sync", 404, "unknown-supplier"),
+    ("a 404 path", {}, f"/leerling/{BSN}", 404, "not-found"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "extra", "target", "status", "problem"), ECHO, ids=[e[0] for e in ECHO]
+)
+async def test_a_problem_never_echoes_what_the_caller_wrote(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    extra: dict[str, str],
+    target: str,
+    status: int,
+    problem: str,
+) -> None:
+    """A BSN put in X-School, Content-Type, Content-Encoding, the supplier name or a path does
+    not come back in the problem body or its headers: the problem says what was wrong in the
+    gateway's own words."""
+    gateway = await start()
+    headers = {**dict(credentials(gateway, **{"Content-Type": "application/json"})), **extra}
+    headers["Content-Length"] = str(len(BODY))
+    response = await rawhttp.request(gateway.url, "POST", target, list(headers.items()), BODY)
+    answer = Answer.of(response)
+    assert answer.status == status, answer.body
+    assert json.loads(answer.body)["type"] == f"/problems/{problem}"
+    assert BSN.encode() not in answer.body
+    assert not any(BSN in value for value in answer.headers.values())
+    assert upstream.received == []
+    assert BSN not in json.dumps(await gateway.transfers())
+
+
+async def test_a_charset_other_than_utf8_is_refused_saying_so(
+    start: Any, upstream: Upstream
+) -> None:
+    """``charset=iso-8859-1`` is a 415 that says JSON must be UTF-8, not that it is not JSON."""
+    gateway = await start()
+    headers = gateway.headers(**{"Content-Type": "application/json; charset=iso-8859-1"})
+    response = await gateway.push(BODY, headers=headers)
+    await assert_refused(gateway, upstream, Answer.of(response), 415, "unsupported-media-type")
+    assert "UTF-8" in response.json()["detail"]

@@ -106,7 +106,7 @@ class Gateway:
         assert transfer.client is not None
         supplier = self.suppliers.get(slug)
         if supplier is None:
-            raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
+            raise Rejected(404, "unknown-supplier", "no supplier of that name is configured")
         # The school is on record even when refused: the FG asks "who tried to send 98YY's data?"
         transfer.school = authenticate.school(request.headers)
         authenticate.may_send_for(transfer.client, transfer.school)

@@ -22,13 +22,19 @@ _decoder = msgspec.json.Decoder()
 _ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
-def _is_json(content_type: str) -> bool:
-    """``application/json`` or ``application/*+json``, in any case, UTF-8 if a charset is named."""
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    """The media type and charset of a Content-Type, lower-cased (charset None if not named)."""
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charset = None
     for parameter in parameters:
         name, _, value = parameter.partition("=")
-        if name.strip() == "charset" and value.strip().strip('"') not in ("utf-8", "utf8"):
-            return False
+        if name.strip() == "charset":
+            charset = value.strip().strip('"')
+    return media_type, charset
+
+
+def _is_json(media_type: str) -> bool:
+    """``application/json`` or ``application/*+json``."""
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
@@ -61,7 +67,9 @@ async def body(headers: Mapping[str, str], stream: AsyncIterator[bytes], limit: 
         raise Rejected(400, "malformed-body", "protocol upgrades are refused")
     encoding = headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity") and encoding not in _ENCODINGS:
-        raise Rejected(415, "unsupported-media-type", f"Content-Encoding {encoding!r} is refused")
+        raise Rejected(
+            415, "unsupported-media-type", "Content-Encoding must be gzip, deflate or identity"
+        )
     declared = _declared_length(headers)
     if declared is not None and declared > limit:
         raise _too_large(limit)
@@ -96,10 +104,20 @@ def _decompressed(raw: Body, wbits: int, encoding: str, limit: int) -> bytes:
 
 
 def require_json(headers: Mapping[str, str]) -> None:
-    """Refuse a body that does not say it is JSON (415)."""
-    content_type = headers.get("content-type", "")
-    if not _is_json(content_type):
-        raise Rejected(415, "unsupported-media-type", f"Content-Type {content_type!r} is not JSON")
+    """Refuse a body that does not say it is JSON in UTF-8 (415), saying which of the two."""
+    media_type, charset = _media_type(headers.get("content-type", ""))
+    if not _is_json(media_type):
+        raise Rejected(
+            415,
+            "unsupported-media-type",
+            "Content-Type must be application/json (or application/*+json)",
+        )
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        raise Rejected(
+            415,
+            "unsupported-media-type",
+            "JSON is UTF-8 (RFC 8259): name charset=utf-8, or no charset",
+        )
 
 
 def document(raw: Body) -> dict[str, Any]:
