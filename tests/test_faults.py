@@ -627,6 +627,61 @@ async def test_one_unstorable_entry_does_not_fail_the_others_in_its_batch(
             await log.stop()
 
 
+# --- a log write that times out ---------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def transfer_table_locked(database_url: str) -> AsyncIterator[None]:
+    """Hold a write lock on the transfer log from outside the gateway until the block ends."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        db = sqlite3.connect(database_url.removeprefix("sqlite://"), isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    try:
+        async with connection.transaction():
+            await connection.execute('LOCK TABLE "transfer" IN EXCLUSIVE MODE')
+            yield
+    finally:
+        await connection.close()
+
+
+async def test_a_log_write_that_timed_out_ends_as_not_sent(
+    start_gateway: Any, upstream: Upstream, database_url: str
+) -> None:
+    """A transfer refused with 503 because its entry was not written in time leaves an entry
+    that ends blocked (503, log-unavailable) once the database catches up, never one that
+    stays pending and later turns unknown ("the data may have left")."""
+    gateway: RunningGateway = await start_gateway(log_write_timeout=0.5, heartbeat_seconds=0.2)
+    async with transfer_table_locked(database_url):
+        response = await gateway.push(samples.sync(1))
+        assert_problem(response, 503, "log-unavailable")
+        await asyncio.sleep(1.0)  # the write waits for the lock, long after the 503
+    assert upstream.received == []
+    entries: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries = await gateway.transfers()
+        if entries and entries[0]["outcome"] != "pending":
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # several heartbeats: a pending entry would have been swept by now
+    [entry] = await gateway.transfers()
+    assert entry["id"] == response.headers["X-Transfer-Id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == (
+        "blocked", 503, "log-unavailable"
+    )  # fmt: skip
+
+
 # --- the database is full ----------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ and the log entry is durable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class Gateway:
                 answer = await self._transfer(request, transfer, slug, raw_path)
         except LogUnavailable as refusal:
             logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
+            transfer.finish(BLOCKED, refusal.status_code, problem=refusal.problem)
             return refusal_response(refusal, str(transfer.id))
         except Refusal as refusal:
             upstream_status = getattr(refusal, "upstream_status", None)
@@ -133,7 +135,16 @@ class Gateway:
             body = _encoder.encode(result.document)
             transfer.body_sha256 = hashlib.sha256(body).hexdigest()
         # 4. record: durable before anything leaves
-        await self.log.begin(transfer)
+        try:
+            await self.log.begin(transfer)
+        except LogUnavailable:
+            # The pending entry may still be committed after this transfer gave up on it: queue
+            # its ending too (nothing was sent), or it would stay pending and later turn
+            # unknown, "the data may have left".
+            transfer.finish(BLOCKED, 503, problem="log-unavailable")
+            with contextlib.suppress(LogUnavailable):
+                await self.log.complete(transfer)
+            raise
         transfer.recorded = True
         # 5. forward
         headers = forward.request_headers(
