@@ -12,7 +12,6 @@ from importlib import resources
 import msgspec
 import yaml
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -33,23 +32,6 @@ from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
 
 logger = logging.getLogger("gateway")
-
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-class _Anything(Convertor[str]):
-    """Like ``path``, but newlines too: every /proxy/ request reaches the gateway and its log."""
-
-    regex = "[\\s\\S]*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("anything", _Anything())
 
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
@@ -99,8 +81,6 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
 
     app = Starlette(
         routes=[
-            Route("/proxy/{supplier}/{path:anything}", gateway.handle, methods=PROXY_METHODS),
-            Route("/proxy/{supplier}", gateway.handle, methods=PROXY_METHODS),
             Route("/api/transfers", api.transfers, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
@@ -115,11 +95,13 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
 
 
 class DirectProxy:
-    """ASGI middleware: ``/proxy/<supplier>[/...]`` goes straight to the gateway.
+    """ASGI middleware: every request under ``/proxy/`` goes straight to the gateway.
 
     Starlette's router tried each route's pattern and wrapped the handler in two more layers on
-    every transfer; a transfer needs none of it. Everything else (the FG's API, health, 404s and
-    405s) still goes through the router.
+    every transfer; a transfer needs none of it. Every method and every path under ``/proxy/``
+    is the gateway's (``/proxy//x``, ``OPTIONS``, ``TRACE`` too), so every such request is
+    judged and recorded by it. Everything else (the FG's API, health, 404s and 405s) goes
+    through the router.
     """
 
     def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
@@ -127,18 +109,17 @@ class DirectProxy:
         self._gateway = gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in PROXY_METHODS:
+        if scope["type"] == "http":
             path: str = scope["path"]
             root: str = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
             if path.startswith("/proxy/"):
                 slug = path[len("/proxy/") :].split("/", 1)[0]
-                if slug:
-                    scope["path_params"] = {"supplier": slug}
-                    response = await self._gateway.handle(Request(scope, receive))
-                    await response(scope, receive, send)
-                    return
+                scope["path_params"] = {"supplier": slug}
+                response = await self._gateway.handle(Request(scope, receive))
+                await response(scope, receive, send)
+                return
         await self._app(scope, receive, send)
 
 

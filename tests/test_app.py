@@ -63,7 +63,7 @@ async def test_openapi_describes_the_entries_the_api_returns(
 
 
 @pytest.mark.parametrize(
-    "path", ["/nothing", "/api", "/api/transfers/1", "/proxy", "/proxy/", "/proxy//sync"]
+    "path", ["/nothing", "/api", "/api/transfers/1", "/proxy", "/proxyx/basispoort"]
 )
 async def test_an_unknown_address_is_a_not_found_problem(start_gateway: Any, path: str) -> None:
     """An address the gateway does not serve gives 404 problem+json ``/problems/not-found``."""
@@ -71,7 +71,9 @@ async def test_an_unknown_address_is_a_not_found_problem(start_gateway: Any, pat
     assert_problem(await gateway.client.get(path), 404, "not-found")
 
 
-@pytest.mark.parametrize("path", ["/proxy/basispoort", "/proxy/basispoort/", "/proxy/x/a/b"])
+@pytest.mark.parametrize(
+    "path", ["/proxy/basispoort", "/proxy/basispoort/", "/proxy/x/a/b", "/proxy/", "/proxy//sync"]
+)
 async def test_every_proxy_address_reaches_the_gateway_and_its_log(
     start_gateway: Any, path: str
 ) -> None:

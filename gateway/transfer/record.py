@@ -10,6 +10,12 @@ from typing import Any
 
 from gateway.transfer.state import Transfer
 
+# Methods the log names; any other (PROPFIND, UNSUBSCRIBE, ...) is written as OTHER, so that the
+# method column holds only names the gateway knows.
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
 
 def entry(transfer: Transfer) -> dict[str, Any]:
     """The log entry for ``transfer``: field paths, counts and hashes, never pupil values."""
@@ -24,7 +30,7 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "supplier": transfer.supplier,
         "agreement_reference": transfer.agreement.reference if transfer.agreement else None,
         "agreement_version": transfer.agreement.version if transfer.agreement else None,
-        "method": transfer.method,
+        "method": transfer.method if transfer.method in METHODS else "OTHER",
         "path": transfer.path[:2048],
         "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
         "records": filtered.records if filtered else 0,
