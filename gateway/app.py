@@ -30,6 +30,7 @@ from gateway.settings import Settings
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
+from gateway.transfer.work import BodyWorkers
 
 logger = logging.getLogger("gateway")
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             concurrency=settings.concurrency_per_client,
         ),
         instance=Instance(settings.heartbeat_seconds),
+        workers=BodyWorkers(settings.body_workers, settings.large_bodies_at_once),
     )
 
     @contextlib.asynccontextmanager
@@ -62,6 +64,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
+        gateway.workers.start()
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -74,6 +77,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         try:
             yield
         finally:
+            gateway.workers.stop()
             await gateway.instance.stop()
             await gateway.upstream.stop()
             await gateway.log.stop()

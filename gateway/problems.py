@@ -3,7 +3,8 @@
 Exception tree, one meaning each to the caller::
 
     Refusal                   nothing was sent upstream (except UpstreamFailed, see below)
-    ├── Rejected              bad input: the request cannot be understood (400, 404, 413, 415)
+    ├── Rejected              bad input: the request cannot be understood (400, 404, 408, 413,
+    │                         415, 431)
     ├── Blocked               not allowed: key, school, agreement, route, limits (401, 403, 429)
     ├── UpstreamFailed        the supplier could not be reached or did not answer (502, 504)
     └── LogUnavailable        the transfer log cannot be written, so nothing is sent (503)
@@ -30,6 +31,8 @@ PROBLEM_TYPES: dict[str, str] = {
     "unsupported-media-type": "The body is not JSON, or is encoded in a way the gateway refuses.",
     "malformed-body": "The body is not a JSON object the gateway can filter.",
     "body-too-large": "The body is larger than the gateway accepts.",
+    "request-timeout": "The request did not arrive whole in time; it was not processed.",
+    "headers-too-large": "The request's headers are larger than the gateway accepts.",
     "bad-path": "The path could reach somewhere other than the supplier's API.",
     "bad-query": "The query string cannot be read.",
     "upstream-unreachable": "The supplier could not be reached or answered with garbage.",

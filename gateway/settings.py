@@ -37,6 +37,12 @@ class Settings:
     port: int = 8000
     timezone: str = "Europe/Amsterdam"  # the day on which an agreement is in force is a Dutch day
     max_body_bytes: int = 128 * 1024 * 1024
+    # A compressed body may decompress to this many times its size (above 1 MiB; 0: no limit).
+    # Real syncs compress about 8 times, sparse ones about 30; an 8 KB bomb of {} 1000 times.
+    max_decompression_ratio: float = 100.0
+    body_timeout: float = 60.0  # seconds for a body to arrive whole once it is read (0: none)
+    body_workers: int = 2  # threads that filter bodies over 256 KiB, off the event loop
+    large_bodies_at_once: int = 1  # bodies over 16 MiB in work at once; others wait their turn
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
@@ -71,6 +77,12 @@ class Settings:
             port=number("port", defaults.port, int),
             timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
             max_body_bytes=number("max_body_bytes", defaults.max_body_bytes, int),
+            max_decompression_ratio=number(
+                "max_decompression_ratio", defaults.max_decompression_ratio
+            ),
+            body_timeout=number("body_timeout", defaults.body_timeout),
+            body_workers=number("body_workers", defaults.body_workers, int),
+            large_bodies_at_once=number("large_bodies_at_once", defaults.large_bodies_at_once, int),
             log_write_timeout=number("log_write_timeout", defaults.log_write_timeout),
             key_cache_seconds=number("key_cache_seconds", defaults.key_cache_seconds),
             heartbeat_seconds=number("heartbeat_seconds", defaults.heartbeat_seconds),
@@ -86,11 +98,16 @@ class Settings:
             raise SettingsError(f"GATEWAY_PORT={settings.port} is not a port (0 to 65535)")
         for name in ("max_body_bytes", "log_write_timeout", "key_cache_seconds",
                      "heartbeat_seconds", "rate_per_client", "burst_per_client",
-                     "concurrency_per_client"):  # fmt: skip
+                     "concurrency_per_client", "max_decompression_ratio", "body_timeout",
+                     "body_workers", "large_bodies_at_once"):  # fmt: skip
             if getattr(settings, name) < 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
-        if settings.heartbeat_seconds == 0 or settings.max_body_bytes == 0:
-            raise SettingsError("GATEWAY_HEARTBEAT_SECONDS and GATEWAY_MAX_BODY_BYTES must be > 0")
+        for name in ("heartbeat_seconds", "max_body_bytes", "body_workers",
+                     "large_bodies_at_once"):  # fmt: skip
+            if getattr(settings, name) == 0:
+                raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
+        if 0 < settings.max_decompression_ratio < 1:
+            raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         return settings
 
     @property

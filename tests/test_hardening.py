@@ -317,6 +317,8 @@ DECODED = [
     ("GZIP upper case", "GZIP", gzip.compress(BODY)),
     ("deflate (zlib)", "deflate", zlib.compress(BODY)),
     ("identity", "identity", BODY),
+    ("gzip of a body with a UTF-8 BOM", "gzip", gzip.compress(b"\xef\xbb\xbf" + BODY)),
+    ("deflate of a body with a UTF-8 BOM", "deflate", zlib.compress(b"\xef\xbb\xbf" + BODY)),
 ]
 
 
@@ -350,7 +352,8 @@ REFUSED_ENCODINGS = [
      "malformed-body"),
     ("gzip with a bad CRC", "gzip", _corrupt_crc(BODY), 400, "malformed-body"),
     ("gzip of text", "gzip", gzip.compress(b"bsn=" + BSN.encode()), 400, "malformed-body"),
-    ("gzip of a BOM body", "gzip", gzip.compress(b"\xef\xbb\xbf" + BODY), 400, "malformed-body"),
+    ("gzip of two BOMs", "gzip", gzip.compress(b"\xef\xbb\xbf" * 2 + BODY), 400,
+     "malformed-body"),
     ("gzip bomb", "gzip", _bomb(), 413, "body-too-large"),
 ]  # fmt: skip
 
@@ -367,6 +370,39 @@ async def test_bodies_the_gateway_cannot_decode_are_refused(
     gateway = await start()
     response = await gateway.push(body, headers=gateway.headers(**{"Content-Encoding": encoding}))
     await assert_refused(gateway, upstream, Answer.of(response), status, problem)
+
+
+def _empty_records_bomb(records: int) -> bytes:
+    """The issue's bomb: gzip of ``{"leerlingen":[{},{},...]}``, about 1000 times smaller."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(b'{"leerlingen":[')]
+    parts += [compressor.compress(b"{}," * 100_000) for _ in range(records // 100_000)]
+    parts.append(compressor.compress(b"{}]}") + compressor.flush())
+    return b"".join(parts)
+
+
+RATIOS = [
+    # (case, body, status): a limit of 32 MiB, the default ratio (100)
+    ("8 KB that unpack to 8.4 MB of {}", _empty_records_bomb(2_800_000), 413),
+    ("a real sync, gzip -9 (about 8 times)", gzip.compress(json.dumps(samples.sync(200)).encode(),
+     9), 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "body", "status"), RATIOS, ids=[r[0] for r in RATIOS])
+async def test_a_body_may_decompress_only_so_many_times_its_size(
+    start: Any, upstream: Upstream, case: str, body: bytes, status: int
+) -> None:
+    """A compressed body that unpacks to over GATEWAY_MAX_DECOMPRESSION_RATIO times its size is
+    413 even under the size limit; a real sync compresses far less and passes."""
+    gateway = await start(max_body_bytes=32 * 1024 * 1024)
+    response = await gateway.push(body, headers=gateway.headers(**{"Content-Encoding": "gzip"}))
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert len(upstream.received) == 1
+        return
+    await assert_refused(gateway, upstream, Answer.of(response), 413, "body-too-large")
+    assert "times its size" in response.json()["detail"]
 
 
 REPEATED_ENCODINGS = [
@@ -559,6 +595,30 @@ def assert_problem_body(answer: Answer, status: int, problem: str) -> None:
     assert json.loads(answer.body)["type"] == f"/problems/{problem}"
 
 
+async def test_a_body_that_arrives_too_slowly_is_408_and_the_connection_closed(
+    start: Any, upstream: Upstream
+) -> None:
+    """A body still incomplete GATEWAY_BODY_TIMEOUT seconds after it began is answered 408
+    request-timeout with Connection: close, and the refusal is on record."""
+    gateway = await start(body_timeout=1.0)
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Content-Length": str(len(BODY))}
+    )
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield BODY[:10]
+        await asyncio.sleep(4)
+        yield BODY[10:]
+
+    streamed = await rawhttp.stream(
+        gateway.url, "POST", "/proxy/basispoort/sync", headers, trickle()
+    )
+    assert streamed.response is not None, streamed.error
+    assert streamed.sent == 10  # answered before the rest of the body was written
+    assert streamed.response.closed
+    await assert_refused(gateway, upstream, Answer.of(streamed.response), 408, "request-timeout")
+
+
 async def test_a_body_in_two_transfer_encodings_is_not_read_as_json(
     start: Any, upstream: Upstream
 ) -> None:
@@ -704,6 +764,8 @@ JSON_ACCEPTED = [
     ("unknown key nested 20 deep", _pupil_raw(b'"x": ' + _deep(20)), {"leerlingen": [ONE]},
      {"leerlingen[].*": 1}),
     ("whitespace around", b" \r\n\t" + BODY + b"\n ", FILTERED, STRIPPED),
+    ("UTF-8 byte-order mark (RFC 8259 lets a parser ignore it)", b"\xef\xbb\xbf" + BODY,
+     FILTERED, STRIPPED),
     ("empty object", b"{}", {}, {}),
 ]  # fmt: skip
 
@@ -759,7 +821,9 @@ JSON_REFUSED = [
     ("truncated UTF-8", _pupil_raw(b'"voornaam": "\xe2\x82"')),
     ("lone surrogate escape", _pupil('"voornaam": "\\ud800"')),
     ("lone low surrogate escape", _pupil('"voornaam": "\\udc00"')),
-    ("UTF-8 byte-order mark", b"\xef\xbb\xbf" + BODY),
+    ("two UTF-8 byte-order marks", b"\xef\xbb\xbf\xef\xbb\xbf" + BODY),
+    ("UTF-8 byte-order mark after whitespace", b" \xef\xbb\xbf" + BODY),
+    ("UTF-8 byte-order mark alone", b"\xef\xbb\xbf"),
     ("UTF-16 with BOM", BODY.decode().encode("utf-16")),
     ("UTF-16LE", BODY.decode().encode("utf-16-le")),
     ("UTF-32", BODY.decode().encode("utf-32")),

@@ -9,13 +9,11 @@ and the log entry is durable.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, unquote
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,13 +32,15 @@ from gateway.problems import (
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
-from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement
+from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
 
-_encoder = msgspec.json.Encoder()
+# How much bigger a compressed body's work is than its compressed size, to decide where its
+# decompression runs (gzip of a sync is about 8 times smaller).
+COMPRESSION_GUESS = 8
 
 
 @dataclass
@@ -56,6 +56,14 @@ class Gateway:
     upstream: forward.Upstream
     limits: ClientLimits
     instance: Instance
+    workers: work.BodyWorkers
+
+    def __post_init__(self) -> None:
+        self.body_limits = receive.BodyLimits(
+            max_bytes=self.settings.max_body_bytes,
+            max_ratio=self.settings.max_decompression_ratio,
+            seconds=self.settings.body_timeout,
+        )
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
@@ -81,8 +89,8 @@ class Gateway:
             )
             await self._record_end(transfer)
             response = refusal_response(refusal, str(transfer.id))
-            if refusal.status_code == 413:
-                # Do not read the rest of an oversized body: close the connection instead.
+            if refusal.status_code in (408, 413):
+                # Do not read the rest of an oversized or slow body: close the connection.
                 response.headers["Connection"] = "close"
             return response
         except Exception:
@@ -122,18 +130,26 @@ class Gateway:
         transfer.path = transfer.route.path
         query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
         url = forward.upstream_url(supplier, raw_path, query)
-        # 3. receive and filter
-        raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
+        # 3. receive and filter (the CPU work off the event loop when the body is large)
+        received = await receive.body(request.headers, request.stream(), self.body_limits)
+        raw = received.raw
+        if received.compressed:
+            size = len(raw) * COMPRESSION_GUESS
+            raw = await self.workers.run(size, receive.decoded, received, self.body_limits)
+        else:
+            raw = receive.decoded(received, self.body_limits)
+        del received
         body: bytes | None = None
         if raw:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
-            result, named = filter.payload(raw, transfer.route, schema)
-            del raw  # a large sync is in memory once: free it before encoding what goes out
-            filter.same_school(named, transfer.school)
-            transfer.filtered = result
-            body = _encoder.encode(result.document)
-            transfer.body_sha256 = hashlib.sha256(body).hexdigest()
+            handed, size = work.Handover(raw), len(raw)
+            del raw  # the work holds the only reference, and frees it before encoding
+            worked = await self.workers.run(size, work.body_work, handed, transfer.route, schema)
+            filter.same_school(worked.named, transfer.school)
+            transfer.filtered = worked.filtered
+            body = worked.body
+            transfer.body_sha256 = worked.sha256
         # 4. record: durable before anything leaves
         try:
             await self.log.begin(transfer)
