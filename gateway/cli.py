@@ -138,6 +138,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         loop="uvloop",
         http=GatewayProtocol,
+        ws="none",  # no protocol upgrades: every request is HTTP the gateway judges
         access_log=False,
         **tls,  # type: ignore[arg-type]
     )

@@ -87,7 +87,12 @@ async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
         schemas = app.state.gateway.payload_schemas
         server = uvicorn.Server(
             uvicorn.Config(
-                app, host="127.0.0.1", port=port, log_level="warning", http=GatewayProtocol
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                http=GatewayProtocol,
+                ws="none",
             )
         )
         serving = asyncio.create_task(server.serve())

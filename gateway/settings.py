@@ -41,6 +41,8 @@ class Settings:
     # Real syncs compress about 8 times, sparse ones about 30; an 8 KB bomb of {} 1000 times.
     max_decompression_ratio: float = 100.0
     body_timeout: float = 60.0  # seconds for a body to arrive whole once it is read (0: none)
+    header_timeout: float = 10.0  # seconds for a request's line and headers to arrive
+    max_header_bytes: int = 32 * 1024  # request line and headers together; 431 beyond
     body_workers: int = 2  # threads that filter bodies over 256 KiB, off the event loop
     large_bodies_at_once: int = 1  # bodies over 16 MiB in work at once; others wait their turn
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
@@ -81,6 +83,8 @@ class Settings:
                 "max_decompression_ratio", defaults.max_decompression_ratio
             ),
             body_timeout=number("body_timeout", defaults.body_timeout),
+            header_timeout=number("header_timeout", defaults.header_timeout),
+            max_header_bytes=number("max_header_bytes", defaults.max_header_bytes, int),
             body_workers=number("body_workers", defaults.body_workers, int),
             large_bodies_at_once=number("large_bodies_at_once", defaults.large_bodies_at_once, int),
             log_write_timeout=number("log_write_timeout", defaults.log_write_timeout),
@@ -99,11 +103,12 @@ class Settings:
         for name in ("max_body_bytes", "log_write_timeout", "key_cache_seconds",
                      "heartbeat_seconds", "rate_per_client", "burst_per_client",
                      "concurrency_per_client", "max_decompression_ratio", "body_timeout",
-                     "body_workers", "large_bodies_at_once"):  # fmt: skip
+                     "body_workers", "large_bodies_at_once", "header_timeout",
+                     "max_header_bytes"):  # fmt: skip
             if getattr(settings, name) < 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
         for name in ("heartbeat_seconds", "max_body_bytes", "body_workers",
-                     "large_bodies_at_once"):  # fmt: skip
+                     "large_bodies_at_once", "header_timeout", "max_header_bytes"):  # fmt: skip
             if getattr(settings, name) == 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
         if 0 < settings.max_decompression_ratio < 1:

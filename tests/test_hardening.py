@@ -27,6 +27,7 @@ from gateway import samples
 from gateway.access import keys
 from tests import rawhttp
 from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
+from tests.rawhttp import RawResponse
 
 BSN = "123456782"
 SECRET = "supplier-secret-from-the-environment"
@@ -216,17 +217,32 @@ async def assert_forwarded(
     return received
 
 
-async def assert_not_logged(
-    gateway: RunningGateway, upstream: Upstream, answer: Answer, status: int, problem: str | None
+async def assert_refused_before_the_proxy(
+    gateway: RunningGateway,
+    upstream: Upstream,
+    answer: Answer,
+    status: int,
+    problem: str,
+    *,
+    recorded: bool,
 ) -> None:
-    """Refused before the proxy saw it (by the HTTP server or the router): nothing upstream."""
+    """Refused before the proxy's steps (by the HTTP protocol or the router): nothing upstream,
+    and, if it may have been aimed at /proxy/, one rejected entry holding none of its text."""
     assert answer.status == status, answer.body
     assert answer.headers["content-type"] == "application/problem+json"
-    # None: the HTTP parser refused it before the gateway's steps (GatewayProtocol's problem)
-    expected = problem or "malformed-request"
-    assert json.loads(answer.body)["type"] == f"/problems/{expected}"
+    body = json.loads(answer.body)
+    assert body["type"] == f"/problems/{problem}"
     assert upstream.received == []
-    assert await gateway.transfers() == []
+    entries = await gateway.transfers()
+    if not recorded:
+        assert entries == []
+        return
+    [entry] = entries
+    assert entry["id"] == body["transfer_id"] == answer.headers["x-transfer-id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == ("rejected", status, problem)
+    assert (entry["supplier"], entry["school"], entry["path"], entry["source_system"]) == (
+        None, None, "", None
+    )  # fmt: skip
 
 
 # --- Content-Type ------------------------------------------------------------------------------
@@ -649,7 +665,9 @@ async def test_ambiguous_framing_is_refused_by_the_server(
     headers = [*credentials(gateway, **{"Content-Type": "application/json"}), *framing]
     body = rawhttp.chunk(b"{}") + rawhttp.LAST_CHUNK
     response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, body)
-    await assert_not_logged(gateway, upstream, Answer.of(response), 400, None)
+    await assert_refused_before_the_proxy(
+        gateway, upstream, Answer.of(response), 400, "malformed-request", recorded=True
+    )
 
 
 async def test_a_body_lost_to_an_upgrade_header_is_not_forwarded_as_empty(
@@ -1271,28 +1289,39 @@ async def test_an_odd_path_that_stays_under_the_base_goes_only_there(
 
 
 PATHS_NOT_PROXIED = [
-    # (case, raw request target, status, problem or None for the HTTP parser's own 400)
-    ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found"),
-    ("asterisk-form", b"*", 404, "not-found"),
-    ("authority-form", b"evil.example:80", 400, None),
-    ("raw non-ASCII", "/proxy/basispoort/café".encode(), 400, None),
-    ("raw space", b"/proxy/basispoort/a b", 400, None),
-    ("raw tab", b"/proxy/basispoort/a\tb", 400, None),
+    # (case, raw request target, status, problem, recorded: it may have been aimed at /proxy/)
+    ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found", False),
+    ("asterisk-form", b"*", 404, "not-found", False),
+    # refused before the parser read any of its target: it may have been a transfer
+    ("authority-form", b"evil.example:80", 400, "malformed-request", True),
+    ("raw non-ASCII", "/proxy/basispoort/café".encode(), 400, "malformed-request", True),
+    ("raw space", b"/proxy/basispoort/a b", 400, "malformed-request", True),
+    ("raw tab", b"/proxy/basispoort/a\tb", 400, "malformed-request", True),
 ]
 
 
 @pytest.mark.parametrize(
-    ("case", "target", "status", "problem"),
+    ("case", "target", "status", "problem", "recorded"),
     PATHS_NOT_PROXIED,
     ids=[p[0] for p in PATHS_NOT_PROXIED],
 )
 async def test_a_target_that_is_no_proxy_path_is_refused_before_the_proxy(
-    start: Any, upstream: Upstream, case: str, target: bytes, status: int, problem: str | None
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    target: bytes,
+    status: int,
+    problem: str,
+    recorded: bool,
 ) -> None:
-    """Targets outside /proxy/<supplier>/ or unparseable by the server never reach a supplier."""
+    """Targets outside /proxy/<supplier>/ or unparseable by the server never reach a supplier;
+    one the parser refuses is recorded if it was aimed at /proxy/, without its text."""
     gateway = await start()
     response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
-    await assert_not_logged(gateway, upstream, Answer.of(response), status, problem)
+    await assert_refused_before_the_proxy(
+        gateway, upstream, Answer.of(response), status, problem, recorded=recorded
+    )
+    assert "café" not in json.dumps(await gateway.transfers())
 
 
 async def test_a_percent_encoded_supplier_slug_does_not_shift_the_path(
@@ -1453,3 +1482,177 @@ async def test_a_charset_other_than_utf8_is_refused_saying_so(
     response = await gateway.push(BODY, headers=headers)
     await assert_refused(gateway, upstream, Answer.of(response), 415, "unsupported-media-type")
     assert "UTF-8" in response.json()["detail"]
+
+
+# --- before authentication ---------------------------------------------------------------------
+
+
+async def assert_protocol_refusal(
+    gateway: RunningGateway, upstream: Upstream, answer: Answer, status: int, problem: str
+) -> None:
+    """Answered ``status`` by the protocol, the connection closed, and a rejected entry."""
+    assert answer.headers.get("connection") == "close"
+    await assert_refused_before_the_proxy(gateway, upstream, answer, status, problem, recorded=True)
+
+
+async def test_a_complete_header_over_the_limit_is_431(start: Any, upstream: Upstream) -> None:
+    """A keyless request whose headers are over GATEWAY_MAX_HEADER_BYTES is 431, not read on
+    to a 401 (a 63 MB header used to be taken whole and answered 401)."""
+    gateway = await start()
+    headers = [("X-Filler", "a" * 100_000), ("Content-Length", "2")]
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, b"{}")
+    await assert_protocol_refusal(gateway, upstream, Answer.of(response), 431, "headers-too-large")
+
+
+async def test_half_sent_headers_over_the_limit_are_cut_off_early(
+    start: Any, upstream: Upstream
+) -> None:
+    """Six keyless connections each sending a header that never ends are each answered 431
+    soon after the limit, long before 40 MB, and closed."""
+    gateway = await start()
+
+    async def one() -> tuple[int, RawResponse | None]:
+        async with rawhttp.connection(gateway.url) as (reader, writer):
+            writer.write(b"POST /proxy/basispoort/sync HTTP/1.1\r\nHost: x\r\nX-Filler: ")
+            answer = asyncio.ensure_future(rawhttp.read_response(reader, timeout=20))
+            sent = 0
+            try:
+                while not answer.done() and sent < 40 * 1024 * 1024:
+                    writer.write(b"a" * 65536)
+                    sent += 65536
+                    await writer.drain()
+                    await asyncio.sleep(0)
+            except ConnectionError:
+                pass
+            try:
+                return sent, await answer
+            except (ConnectionError, asyncio.IncompleteReadError):
+                return sent, None
+
+    results = await asyncio.gather(*(one() for _ in range(6)))
+    for sent, response in results:
+        assert sent < 4 * 1024 * 1024, sent
+        assert response is not None and response.status == 431
+    assert upstream.received == []
+    entries = await gateway.transfers()
+    assert len(entries) == 6
+    assert {(e["outcome"], e["status"], e["problem"]) for e in entries} == {
+        ("rejected", 431, "headers-too-large")
+    }
+
+
+async def test_headers_sent_too_slowly_are_408(start: Any, upstream: Upstream) -> None:
+    """A request whose head is not complete GATEWAY_HEADER_TIMEOUT seconds in gets a 408
+    problem and a closed connection, and is on record."""
+    gateway = await start(header_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(b"POST /proxy/basispoort/sync HTTP/1.1\r\nHost: x\r\nX-Sl")
+        await writer.drain()
+        response = await rawhttp.read_response(reader, timeout=5)
+    await assert_protocol_refusal(gateway, upstream, Answer.of(response), 408, "request-timeout")
+
+
+async def test_a_silent_connection_is_closed(start: Any, upstream: Upstream) -> None:
+    """A connection that never sends a byte is closed after GATEWAY_HEADER_TIMEOUT seconds,
+    with nothing to answer and nothing to record."""
+    gateway = await start(header_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, _):
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+    assert await gateway.transfers() == []
+
+
+async def test_a_body_still_trickling_after_the_answer_is_cut_off(
+    start: Any, upstream: Upstream
+) -> None:
+    """A keyless POST is answered 401 at once; the body it keeps trickling afterwards does not
+    hold the connection beyond GATEWAY_BODY_TIMEOUT."""
+    gateway = await start(body_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(
+            rawhttp.head("POST", "/proxy/basispoort/sync", [("Content-Length", "100000")], "x")
+        )
+        response = await rawhttp.read_response(reader, timeout=5)
+        assert response.status == 401
+        closed = False
+        for _ in range(50):  # 5 s of a byte every 0.1 s
+            try:
+                writer.write(b" ")
+                await writer.drain()
+            except ConnectionError:
+                closed = True
+                break
+            if reader.at_eof():
+                closed = True
+                break
+            with contextlib.suppress(TimeoutError):
+                if await asyncio.wait_for(reader.read(1), 0.1) == b"":
+                    closed = True
+                    break
+        assert closed, "the connection was still open 5 s after the answer"
+    [entry] = await gateway.transfers()
+    assert (entry["outcome"], entry["status"]) == ("blocked", 401)
+
+
+UPGRADES = [
+    # (case, method, headers, body, status, problem, outcome)
+    ("websocket POST with a body, no key", "POST",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Content-Length", str(len(BODY)))],
+     BODY, 401, "unauthenticated", "blocked"),
+    ("websocket POST with a body", "POST",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Content-Length", str(len(BODY))),
+      ("Content-Type", "application/json")], BODY, 400, "malformed-body", "rejected"),
+    ("websocket handshake", "GET",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+      ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")], b"", 400, "malformed-body",
+     "rejected"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "headers", "body", "status", "problem", "outcome"),
+    UPGRADES,
+    ids=[u[0] for u in UPGRADES],
+)
+async def test_an_upgrade_is_answered_as_http_and_recorded(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    method: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    status: int,
+    problem: str,
+    outcome: str,
+) -> None:
+    """A websocket upgrade is never switched to: it is answered at once as plain HTTP (it used
+    to get no answer for 70 s), the connection is closed after the answer, and it is on record."""
+    gateway = await start()
+    sent = headers if status == 401 else [*credentials(gateway), *headers]
+    started = asyncio.get_running_loop().time()
+    response = await rawhttp.request(
+        gateway.url, method, "/proxy/basispoort/sync", sent, body, timeout=5
+    )
+    assert asyncio.get_running_loop().time() - started < 5
+    assert response.status == status
+    assert response.closed
+    await assert_refused(gateway, upstream, Answer.of(response), status, problem, outcome)
+
+
+async def test_pipelined_requests_with_large_bodies_are_not_taken_for_large_heads(
+    start: Any, upstream: Upstream
+) -> None:
+    """Two requests with 200 KB bodies written in one go on one connection are both answered:
+    the head limit counts heads, not the bodies around them."""
+    gateway = await start()
+    body = _padded(200_000)
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
+    one = rawhttp.head("POST", "/proxy/basispoort/sync", headers, "x") + body
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(one + one)
+        await writer.drain()
+        first = await rawhttp.read_response(reader)
+        second = await rawhttp.read_response(reader)
+    assert (first.status, second.status) == (200, 200), (first.body, second.body)
+    assert len(upstream.received) == 2

@@ -8,6 +8,7 @@ and the log entry is durable.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ class Gateway:
             max_ratio=self.settings.max_decompression_ratio,
             seconds=self.settings.body_timeout,
         )
+        self._recording: set[asyncio.Task[None]] = set()
+
+    def record_refused(self, transfer: Transfer) -> None:
+        """Record a request the HTTP protocol refused before it reached ``handle``; the protocol
+        answers at once and does not wait for the entry."""
+        task = asyncio.get_running_loop().create_task(self._record_end(transfer))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
