@@ -19,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
-from gateway import database
+from gateway import database, logs
 from gateway.access.keys import KeyStore
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
@@ -87,6 +87,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         routes=[
             Route("/api/transfers", api.transfers, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/problems/{problem}", problem_type, methods=["GET"]),
         ],
@@ -128,12 +129,37 @@ class DirectProxy:
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the database answers; 503 otherwise."""
+    """Liveness: 200 when the process answers and its database does; 503 otherwise."""
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as error:
         return JSONResponse({"status": "unavailable", "detail": type(error).__name__}, 503)
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """200 when the gateway can take transfers: the database answers, agreements are loaded,
+    the transfer log's writer runs. 503 naming what is not ready otherwise."""
+    gateway: Gateway = request.app.state.gateway
+    checks = {
+        "database": await _database_answers(),
+        "contracts": bool(gateway.register.all()),
+        "transfer_log": gateway.log.running,
+    }
+    failing = sorted(name for name, ready in checks.items() if not ready)
+    if failing:
+        return JSONResponse({"status": "not-ready", "failing": failing}, 503)
+    return JSONResponse(
+        {"status": "ready", "agreements": len(gateway.register.all()), "failing": []}
+    )
+
+
+async def _database_answers() -> bool:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
 
 
 @functools.cache
@@ -163,7 +189,9 @@ async def not_allowed(request: Request, exc: Exception) -> Response:
 
 def from_environment() -> Starlette:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_format)  # a worker process starts without the parent's logging
+    return create_app(settings)
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from gateway import __version__, database
+from gateway import __version__, database, logs
 from gateway.access import keys
 from gateway.access.models import ApiKey
 from gateway.register import loading
@@ -116,7 +115,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError("--client-cert needs --ssl-certfile, --ssl-keyfile and --ssl-ca-certs")
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         raise ValueError("several workers need PostgreSQL (GATEWAY_DATABASE_URL)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(settings.log_format)
     loading.load(settings, os.environ)  # refuse to start on any problem, before binding
     tls: dict[str, object] = {}
     if args.ssl_certfile:
@@ -140,6 +139,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         http=GatewayProtocol,
         ws="none",  # no protocol upgrades: every request is HTTP the gateway judges
         access_log=False,
+        log_config=None,  # uvicorn's lines go through the gateway's log (GATEWAY_LOG_FORMAT)
         **tls,  # type: ignore[arg-type]
     )
     return 0

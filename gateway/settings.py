@@ -52,6 +52,7 @@ class Settings:
     rate_per_client: float = 200.0  # requests a second per key, sustained (0: no limit)
     burst_per_client: int = 400  # requests above the rate a key may send at once
     concurrency_per_client: int = 32  # transfers of one key in flight at once (0: no limit)
+    log_format: str = "text"  # the operational log on stdout: text, or json (one object a line)
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
 
@@ -95,6 +96,7 @@ class Settings:
             concurrency_per_client=number(
                 "concurrency_per_client", defaults.concurrency_per_client, int
             ),
+            log_format=environ.get("GATEWAY_LOG_FORMAT", defaults.log_format),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
@@ -111,6 +113,8 @@ class Settings:
                      "large_bodies_at_once", "header_timeout", "max_header_bytes"):  # fmt: skip
             if getattr(settings, name) == 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
+        if settings.log_format not in ("text", "json"):
+            raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
         if 0 < settings.max_decompression_ratio < 1:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         return settings

@@ -35,6 +35,30 @@ async def test_healthz(start_gateway: Any) -> None:
     assert response.json() == {"status": "ok"}
 
 
+async def test_readyz(start_gateway: Any) -> None:
+    """``/readyz`` answers 200 ready, with the number of agreement versions enforced, without a
+    key, once the database answers, contracts are loaded and the log writer runs."""
+    gateway: RunningGateway = await start_gateway()
+    response = await gateway.client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "agreements": len(gateway.app.state.gateway.register.all()),
+        "failing": [],
+    }
+
+
+async def test_readyz_is_not_ready_without_a_transfer_log_writer(start_gateway: Any) -> None:
+    """With the transfer log's writer stopped, ``/readyz`` is 503 naming transfer_log, while
+    ``/healthz`` (liveness) still answers 200."""
+    gateway: RunningGateway = await start_gateway()
+    await gateway.app.state.gateway.log.stop()
+    response = await gateway.client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "not-ready", "failing": ["transfer_log"]}
+    assert (await gateway.client.get("/healthz")).status_code == 200
+
+
 async def test_openapi_document(start_gateway: Any) -> None:
     """``/openapi.json`` is an OpenAPI 3 document naming the gateway's own paths."""
     gateway = await start_gateway()
@@ -43,7 +67,9 @@ async def test_openapi_document(start_gateway: Any) -> None:
     assert response.headers["content-type"] == "application/json"
     document = response.json()
     assert document["openapi"].startswith("3.")
-    assert {"/proxy/{supplier}/{path}", "/api/transfers", "/healthz"} <= set(document["paths"])
+    assert {"/proxy/{supplier}/{path}", "/api/transfers", "/healthz", "/readyz"} <= set(
+        document["paths"]
+    )
 
 
 async def test_openapi_describes_the_entries_the_api_returns(

@@ -178,6 +178,8 @@ async def test_database_stopped_mid_run_refuses_with_503_and_recovers(
         private_postgres.stop()
         health = await gateway.client.get("/healthz")
         assert health.status_code == 503
+        ready = await gateway.client.get("/readyz")
+        assert (ready.status_code, ready.json()["failing"]) == (503, ["database"])
         refused = await gateway.push()
         assert_problem(refused, 503, "log-unavailable")
         assert len(upstream.received) == 1, "data left while the log could not be written"

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway import logs
 from gateway.access.keys import KeyStore
 from gateway.access.tls import client_certificate
 from gateway.evidence.instances import Instance
@@ -90,6 +91,7 @@ class Gateway:
         except LogUnavailable as refusal:
             logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
             transfer.finish(BLOCKED, refusal.status_code, problem=refusal.problem)
+            logs.transfer_line(transfer)
             return refusal_response(refusal, str(transfer.id))
         except Refusal as refusal:
             upstream_status = getattr(refusal, "upstream_status", None)
@@ -178,6 +180,7 @@ class Gateway:
         return await self.upstream.send(supplier, request.method, url, body, headers)
 
     async def _record_end(self, transfer: Transfer) -> None:
+        logs.transfer_line(transfer)
         try:
             if transfer.recorded:
                 await self.log.complete(transfer)
