@@ -1,7 +1,11 @@
 """Settings: built once from the environment at start-up and passed in; nothing else reads it.
 
 Every variable is optional; the defaults run the gateway on 127.0.0.1:8000 with embedded SQLite
-under ``var/`` and the contracts and config of the working directory.
+under ``var/`` and the contracts and config of the gateway's home. Relative paths (the SQLite
+database, the contracts, config and schemas directories) are resolved against the home,
+``GATEWAY_HOME``: by default the checkout the package runs from, or, for an installed package,
+the working directory. So ``cd /tmp && poortwachter keys list`` in a checkout still uses the
+checkout's database, instead of quietly making an empty one in /tmp.
 """
 
 from __future__ import annotations
@@ -10,9 +14,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 _PACKAGE = Path(__file__).resolve().parent
+POSTGRES_SCHEMES = ("postgres", "postgresql", "asyncpg")
+
+
+def default_home() -> Path:
+    """The checkout the package runs from (``contracts/`` beside ``gateway/``), else the working
+    directory (an installed package, e.g. the Docker image's /srv/poortwachter)."""
+    checkout = _PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "contracts").is_dir():
+        return checkout
+    return Path.cwd()
 
 
 def default_schemas_dir() -> Path:
@@ -25,6 +40,37 @@ def default_schemas_dir() -> Path:
 
 class SettingsError(ValueError):
     """An environment variable with a value the gateway cannot use."""
+
+
+def database_url(value: str, home: Path) -> str:
+    """``GATEWAY_DATABASE_URL`` checked, with a relative SQLite path made absolute under ``home``.
+
+    Messages never repeat the value: it may hold a password.
+    """
+    scheme = urlsplit(value).scheme.lower()
+    if scheme == "sqlite":
+        if not value.startswith("sqlite://"):
+            raise SettingsError(
+                "GATEWAY_DATABASE_URL: write sqlite://PATH (relative to GATEWAY_HOME) or "
+                "sqlite:///ABSOLUTE/PATH"
+            )
+        path, question, query = value.removeprefix("sqlite://").partition("?")
+        if not path:
+            raise SettingsError("GATEWAY_DATABASE_URL: sqlite:// needs a file path")
+        if path == ":memory:":
+            return value
+        return f"sqlite://{home / path}{question}{query}"
+    if scheme in POSTGRES_SCHEMES:
+        return value
+    if scheme == "mysql":
+        raise SettingsError(
+            "GATEWAY_DATABASE_URL: MySQL is not supported; use sqlite://PATH or "
+            "postgres://user@host:5432/db"
+        )
+    raise SettingsError(
+        "GATEWAY_DATABASE_URL is not a database URL: use sqlite://PATH or "
+        "postgres://user@host:5432/db"
+    )
 
 
 @dataclass(frozen=True)
@@ -71,11 +117,14 @@ class Settings:
                     f"GATEWAY_{name.upper()}={value!r} is not a {kind.__name__}"
                 ) from None
 
+        home = Path(environ.get("GATEWAY_HOME") or default_home()).absolute()
         settings = cls(
-            database_url=environ.get("GATEWAY_DATABASE_URL", defaults.database_url),
-            contracts_dir=Path(environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir)),
-            config_dir=Path(environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir)),
-            schemas_dir=Path(environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir)),
+            database_url=database_url(
+                environ.get("GATEWAY_DATABASE_URL", defaults.database_url), home
+            ),
+            contracts_dir=home / environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir),
+            config_dir=home / environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir),
+            schemas_dir=home / environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir),
             host=environ.get("GATEWAY_HOST", defaults.host),
             port=number("port", defaults.port, int),
             timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),

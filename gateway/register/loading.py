@@ -5,7 +5,8 @@ Used at start-up (the gateway refuses to start on any problem) and by ``poortwac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gateway.formats import payload_schema
@@ -47,19 +48,23 @@ def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
 
 
 def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
-    """Everything the gateway enforces, or InvalidConfiguration listing every problem."""
+    """Everything the gateway enforces, or InvalidConfiguration listing every problem: those
+    of the supplier config and of every contract file together."""
     schemas = {
         name: payload_schema.load(settings.schemas_dir, name)
         for name in payload_schema.PAYLOAD_FORMATS
     }
+    problems: list[Problem] = []
+    endpoints: dict[str, Supplier] = {}
     try:
         endpoints = suppliers.load(settings.suppliers_file, settings.schemas_dir, environ)
+        named: Iterable[str] = endpoints
     except suppliers.SupplierConfigError as error:
-        raise InvalidConfiguration(error.problems) from error
-    unusable = [_unusable(settings, supplier) for supplier in endpoints.values()]
-    if any(unusable):
-        raise InvalidConfiguration([problem for problem in unusable if problem is not None])
-    found = contract_files.load(settings.contracts_dir, settings.schemas_dir, schemas, endpoints)
-    if found.problems:
-        raise InvalidConfiguration(list(found.problems))
+        problems.extend(error.problems)
+        named = error.slugs  # contracts are still checked against the suppliers it names
+    problems.extend(p for p in map(functools.partial(_unusable, settings), endpoints.values()) if p)
+    found = contract_files.load(settings.contracts_dir, settings.schemas_dir, schemas, named)
+    problems.extend(found.problems)
+    if problems:
+        raise InvalidConfiguration(problems)
     return Enforced(endpoints, schemas, AgreementRegister(found.agreements))

@@ -37,9 +37,10 @@ class Supplier:
 
 
 class SupplierConfigError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], slugs: frozenset[str] = frozenset()) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.slugs = slugs  # the suppliers the file names, whatever is wrong with them
 
 
 def env_name(slug: str) -> str:
@@ -56,7 +57,11 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
         Draft202012Validator(schema).iter_errors(document.data), key=lambda e: list(e.path)
     )
     if errors:
-        raise SupplierConfigError([document.problem(list(e.path), e.message) for e in errors])
+        named = document.data.get("suppliers") if isinstance(document.data, dict) else None
+        raise SupplierConfigError(
+            [document.problem(list(e.path), e.message) for e in errors],
+            frozenset(named) if isinstance(named, dict) else frozenset(),
+        )
     suppliers = {}
     problems: list[Problem] = []
     for slug, raw in document.data["suppliers"].items():
@@ -64,7 +69,7 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
         if supplier is not None:
             suppliers[slug] = supplier
     if problems:
-        raise SupplierConfigError(problems)
+        raise SupplierConfigError(problems, frozenset(document.data["suppliers"]))
     return suppliers
 
 
