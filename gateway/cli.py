@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
         "--pupils", type=_pupils, default=30, help=f"pupils in the sample sync (1 to {MAX_PUPILS})"
     )
     demo.set_defaults(run=_demo)
+
+    sample = commands.add_parser(
+        "sample-supplier", help="run a stand-in for a supplier that prints what it receives"
+    )
+    sample.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sample.add_argument("--port", type=int, default=8081, help="port to listen on (8081)")
+    sample.set_defaults(run=_sample_supplier)
     return parser
 
 
@@ -243,6 +250,15 @@ def _keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
 def _say_database(settings: Settings) -> None:
     """Which database a command used, on stderr (stdout may be a key, or a listing)."""
     print(f"database: {database.describe(settings.database_url)}", file=sys.stderr)
+
+
+def _sample_supplier(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import demo
+
+    try:
+        return asyncio.run(demo.serve_sample_supplier(args.host, args.port))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
