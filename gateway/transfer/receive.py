@@ -141,16 +141,30 @@ def decoded(received: Received, limits: BodyLimits) -> Body:
     return raw
 
 
-def _decompressed(raw: Body, encoding: str, limits: BodyLimits) -> bytes:
+# Decompressed a piece at a time into one buffer: the body is then in memory once (not once as
+# zlib's output and again as the buffer the filters get), and a bomb stops at the first piece
+# over its bound instead of after allocating the whole bound.
+_PIECE = 1024 * 1024
+
+
+def _decompressed(raw: Body, encoding: str, limits: BodyLimits) -> bytearray:
     cap = limits.max_bytes
     if limits.max_ratio:
         cap = min(cap, max(RATIO_FREE_BYTES, int(len(raw) * limits.max_ratio)))
     decompressor = zlib.decompressobj(_ENCODINGS[encoding])
+    out = bytearray()
+    pending: Body = raw
     try:
-        out = decompressor.decompress(raw, cap + 1)
+        while pending and not decompressor.eof:
+            out += decompressor.decompress(pending, _PIECE)
+            pending = decompressor.unconsumed_tail
+            if len(out) > cap:
+                break
+        if not decompressor.eof and len(out) <= cap:
+            out += decompressor.flush(_PIECE)
     except zlib.error:
         raise Rejected(400, "malformed-body", f"the body is not valid {encoding}") from None
-    if len(out) > cap or decompressor.unconsumed_tail:
+    if len(out) > cap:
         if cap < limits.max_bytes:
             raise Rejected(
                 413,
