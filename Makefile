@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint demo check bench clean
+.PHONY: run test lint demo check bench clean sample-supplier
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/poortwachter demo
+
+# A stand-in for Basispoort on 127.0.0.1:8081 that prints what it receives (README, first steps).
+sample-supplier: $(VENV)/.installed
+	$(BIN)/poortwachter sample-supplier
 
 check: $(VENV)/.installed
 	$(BIN)/poortwachter check

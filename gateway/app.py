@@ -12,7 +12,6 @@ from importlib import resources
 import msgspec
 import yaml
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -20,7 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
-from gateway import database
+from gateway import database, logs
 from gateway.access.keys import KeyStore
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
@@ -31,25 +30,9 @@ from gateway.settings import Settings
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
+from gateway.transfer.work import BodyWorkers
 
 logger = logging.getLogger("gateway")
-
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-class _Anything(Convertor[str]):
-    """Like ``path``, but newlines too: every /proxy/ request reaches the gateway and its log."""
-
-    regex = "[\\s\\S]*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("anything", _Anything())
 
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
@@ -71,6 +54,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             concurrency=settings.concurrency_per_client,
         ),
         instance=Instance(settings.heartbeat_seconds),
+        workers=BodyWorkers(settings.body_workers, settings.large_bodies_at_once),
     )
 
     @contextlib.asynccontextmanager
@@ -80,6 +64,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
+        gateway.workers.start()
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -92,6 +77,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         try:
             yield
         finally:
+            gateway.workers.stop()
             await gateway.instance.stop()
             await gateway.upstream.stop()
             await gateway.log.stop()
@@ -99,10 +85,9 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
 
     app = Starlette(
         routes=[
-            Route("/proxy/{supplier}/{path:anything}", gateway.handle, methods=PROXY_METHODS),
-            Route("/proxy/{supplier}", gateway.handle, methods=PROXY_METHODS),
             Route("/api/transfers", api.transfers, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/problems/{problem}", problem_type, methods=["GET"]),
         ],
@@ -115,11 +100,13 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
 
 
 class DirectProxy:
-    """ASGI middleware: ``/proxy/<supplier>[/...]`` goes straight to the gateway.
+    """ASGI middleware: every request under ``/proxy/`` goes straight to the gateway.
 
     Starlette's router tried each route's pattern and wrapped the handler in two more layers on
-    every transfer; a transfer needs none of it. Everything else (the FG's API, health, 404s and
-    405s) still goes through the router.
+    every transfer; a transfer needs none of it. Every method and every path under ``/proxy/``
+    is the gateway's (``/proxy//x``, ``OPTIONS``, ``TRACE`` too), so every such request is
+    judged and recorded by it. Everything else (the FG's API, health, 404s and 405s) goes
+    through the router.
     """
 
     def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
@@ -127,28 +114,52 @@ class DirectProxy:
         self._gateway = gateway
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in PROXY_METHODS:
+        if scope["type"] == "http":
             path: str = scope["path"]
             root: str = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
             if path.startswith("/proxy/"):
                 slug = path[len("/proxy/") :].split("/", 1)[0]
-                if slug:
-                    scope["path_params"] = {"supplier": slug}
-                    response = await self._gateway.handle(Request(scope, receive))
-                    await response(scope, receive, send)
-                    return
+                scope["path_params"] = {"supplier": slug}
+                response = await self._gateway.handle(Request(scope, receive))
+                await response(scope, receive, send)
+                return
         await self._app(scope, receive, send)
 
 
 async def healthz(request: Request) -> Response:
-    """200 when the database answers; 503 otherwise."""
+    """Liveness: 200 when the process answers and its database does; 503 otherwise."""
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as error:
         return JSONResponse({"status": "unavailable", "detail": type(error).__name__}, 503)
     return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """200 when the gateway can take transfers: the database answers, agreements are loaded,
+    the transfer log's writer runs. 503 naming what is not ready otherwise."""
+    gateway: Gateway = request.app.state.gateway
+    checks = {
+        "database": await _database_answers(),
+        "contracts": bool(gateway.register.all()),
+        "transfer_log": gateway.log.running,
+    }
+    failing = sorted(name for name, ready in checks.items() if not ready)
+    if failing:
+        return JSONResponse({"status": "not-ready", "failing": failing}, 503)
+    return JSONResponse(
+        {"status": "ready", "agreements": len(gateway.register.all()), "failing": []}
+    )
+
+
+async def _database_answers() -> bool:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
 
 
 @functools.cache
@@ -169,7 +180,7 @@ async def problem_type(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return problem_response(404, "not-found", f"nothing at {request.url.path}")
+    return problem_response(404, "not-found", "the gateway serves nothing at this address")
 
 
 async def not_allowed(request: Request, exc: Exception) -> Response:
@@ -178,7 +189,9 @@ async def not_allowed(request: Request, exc: Exception) -> Response:
 
 def from_environment() -> Starlette:
     """Factory for ``uvicorn --factory`` and worker processes: settings from the environment."""
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_format)  # a worker process starts without the parent's logging
+    return create_app(settings)
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gateway import __version__, database
+from gateway import __version__, database, logs
 from gateway.access import keys
 from gateway.access.models import ApiKey
 from gateway.register import loading
@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"poortwachter: {error}", file=sys.stderr)
         return 2
+    except database.DatabaseError as error:
+        print(f"poortwachter: {error}", file=sys.stderr)
+        return 1
     except loading.InvalidConfiguration as error:
         print(
             f"poortwachter: {len(error.problems)} problem(s) in contracts or config:",
@@ -96,9 +99,27 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="push a sample sync through a gateway to a sample supplier"
     )
-    demo.add_argument("--pupils", type=int, default=30)
+    demo.add_argument(
+        "--pupils", type=_pupils, default=30, help=f"pupils in the sample sync (1 to {MAX_PUPILS})"
+    )
     demo.set_defaults(run=_demo)
+
+    sample = commands.add_parser(
+        "sample-supplier", help="run a stand-in for a supplier that prints what it receives"
+    )
+    sample.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sample.add_argument("--port", type=int, default=8081, help="port to listen on (8081)")
+    sample.set_defaults(run=_sample_supplier)
     return parser
+
+
+MAX_PUPILS = 50_000  # about 80 MB of sync, under the default body limit
+
+
+def _pupils(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PUPILS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_PUPILS}")
+    return int(text)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -116,8 +137,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError("--client-cert needs --ssl-certfile, --ssl-keyfile and --ssl-ca-certs")
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         raise ValueError("several workers need PostgreSQL (GATEWAY_DATABASE_URL)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     loading.load(settings, os.environ)  # refuse to start on any problem, before binding
+    # Reach and migrate the database once, here: an unreachable database is one clear line,
+    # not a traceback from every worker's start-up, and workers do not migrate side by side.
+    asyncio.run(database.migrate(settings.database_url))
+    logs.configure(settings.log_format)
+    logging.getLogger("gateway").info("database: %s", database.describe(settings.database_url))
     tls: dict[str, object] = {}
     if args.ssl_certfile:
         tls = {
@@ -138,7 +163,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         loop="uvloop",
         http=GatewayProtocol,
+        ws="none",  # no protocol upgrades: every request is HTTP the gateway judges
         access_log=False,
+        log_config=None,  # uvicorn's lines go through the gateway's log (GATEWAY_LOG_FORMAT)
         **tls,  # type: ignore[arg-type]
     )
     return 0
@@ -158,7 +185,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(database.migrate(settings.database_url))
-    print("database schema is up to date")
+    print(f"database schema is up to date: {database.describe(settings.database_url)}")
     return 0
 
 
@@ -182,12 +209,15 @@ def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
             "store it now, it is not shown again",
             file=sys.stderr,
         )
+        _say_database(settings)
         return 0
 
     return asyncio.run(work())
 
 
 def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
+    database.must_exist(settings.database_url)
+
     async def work() -> int:
         async with database.opened(settings.database_url):
             records = await ApiKey.all().order_by("id")
@@ -195,12 +225,15 @@ def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
             state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active"
             schools = ",".join(r.schools) or "-"
             print(f"{r.id:>4}  {r.prefix}…  {r.role:<6}  {r.client:<20}  {schools}  {state}")
+        _say_database(settings)
         return 0
 
     return asyncio.run(work())
 
 
 def _keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    database.must_exist(settings.database_url)
+
     async def work() -> int:
         async with database.opened(settings.database_url):
             revoked = await keys.revoke(args.id)
@@ -208,9 +241,24 @@ def _keys_revoke(args: argparse.Namespace, settings: Settings) -> int:
             print(f"poortwachter: no active key {args.id}", file=sys.stderr)
             return 1
         print(f"key {args.id} revoked")
+        _say_database(settings)
         return 0
 
     return asyncio.run(work())
+
+
+def _say_database(settings: Settings) -> None:
+    """Which database a command used, on stderr (stdout may be a key, or a listing)."""
+    print(f"database: {database.describe(settings.database_url)}", file=sys.stderr)
+
+
+def _sample_supplier(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway import demo
+
+    try:
+        return asyncio.run(demo.serve_sample_supplier(args.host, args.port))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

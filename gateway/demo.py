@@ -1,8 +1,12 @@
 """``poortwachter demo``: a sample supplier and a gateway on free loopback ports, a realistic
 sync pushed through, and what was forwarded and what was stripped, printed for a person.
 
-It uses the contracts and config of the working directory and a temporary database, so it
-shows exactly what the shipped agreements do without touching the real transfer log.
+It uses the contracts and config of the gateway's home and a temporary database, so it shows
+exactly what the shipped agreements do without touching the real transfer log.
+
+``poortwachter sample-supplier`` runs the same sample supplier on its own, on a fixed port,
+for trying a gateway by hand (the README's first steps): it prints, for each request, the
+method, path, number of pupils and the field names it received, never a value.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ DEMO_SCHOOL = "99XX"
 
 
 class SampleSupplier:
-    """A stand-in for a supplier's API that keeps what it receives."""
+    """A stand-in for a supplier's API that keeps what it receives, and answers that it
+    accepted it. With ``out``, it also prints what arrived (names and counts, no values)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, out: Any = None) -> None:
         self.received: list[bytes] = []
         self._runner: web.AppRunner | None = None
+        self._host, self._port, self._out = host, port, out
         self.url = ""
 
     async def start(self) -> None:
@@ -42,18 +48,58 @@ class SampleSupplier:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/"
+        self.url = f"http://{self._host}:{port}/"
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        self.received.append(await request.read())
-        return web.json_response({"accepted": True})
+        body = await request.read()
+        self.received.append(body)
+        pupils = _pupils_in(body)
+        if self._out is not None:
+            print(_summary(request.method, request.path, body, pupils), file=self._out, flush=True)
+        return web.json_response({"accepted": True, "pupils": len(pupils)})
+
+
+def _pupils_in(body: bytes) -> list[Any]:
+    try:
+        document = json.loads(body) if body else {}
+    except ValueError:
+        return []
+    pupils = document.get("leerlingen") if isinstance(document, dict) else None
+    return pupils if isinstance(pupils, list) else []
+
+
+def _summary(method: str, path: str, body: bytes, pupils: list[Any]) -> str:
+    """One line for a person: what arrived, by field name only."""
+    if not body:
+        return f"{method} {path}: no body"
+    names = sorted({key for pupil in pupils if isinstance(pupil, dict) for key in pupil})
+    fields = ", ".join(names) if names else "none"
+    return f"{method} {path}: {len(body):,} bytes, {len(pupils)} pupil(s); pupil fields: {fields}"
+
+
+async def serve_sample_supplier(host: str, port: int, out: Any = None) -> int:
+    """Run a sample supplier on ``host:port`` until interrupted."""
+    out = out or sys.stdout
+    supplier = SampleSupplier(host, port, out)
+    await supplier.start()
+    print(f"sample supplier (a stand-in for Basispoort) on {supplier.url}", file=out)
+    print(
+        f"point a gateway at it: GATEWAY_UPSTREAM_BASISPOORT={supplier.url.rstrip('/')} make run",
+        file=out,
+        flush=True,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await supplier.stop()
+    return 0
 
 
 def _free_port() -> int:
@@ -87,7 +133,12 @@ async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
         schemas = app.state.gateway.payload_schemas
         server = uvicorn.Server(
             uvicorn.Config(
-                app, host="127.0.0.1", port=port, log_level="warning", http=GatewayProtocol
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                http=GatewayProtocol,
+                ws="none",
             )
         )
         serving = asyncio.create_task(server.serve())

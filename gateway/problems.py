@@ -3,7 +3,8 @@
 Exception tree, one meaning each to the caller::
 
     Refusal                   nothing was sent upstream (except UpstreamFailed, see below)
-    ├── Rejected              bad input: the request cannot be understood (400, 404, 413, 415)
+    ├── Rejected              bad input: the request cannot be understood (400, 404, 408, 413,
+    │                         415, 431)
     ├── Blocked               not allowed: key, school, agreement, route, values, limits
     │                         (401, 403, 422, 429)
     ├── UpstreamFailed        the supplier could not be reached or did not answer (502, 504)
@@ -43,6 +44,8 @@ PROBLEM_TYPES: dict[str, str] = {
         "The body holds more records or values than the gateway takes in one transfer, or packs "
         "more objects into its size than a sync does."
     ),
+    "request-timeout": "The request did not arrive whole in time; it was not processed.",
+    "headers-too-large": "The request's headers are larger than the gateway accepts.",
     "bad-path": "The path could reach somewhere other than the supplier's API.",
     "bad-query": "The query string cannot be read.",
     "upstream-unreachable": "The supplier could not be reached or answered with garbage.",
@@ -88,6 +91,12 @@ class Blocked(Refusal):
 
 class UpstreamFailed(Refusal):
     outcome = "upstream_error"
+
+    def __init__(
+        self, status: int, problem: str, detail: str, *, upstream_status: int | None = None
+    ) -> None:
+        super().__init__(status, problem, detail)
+        self.upstream_status = upstream_status  # what the supplier answered, if it answered
 
 
 class LogUnavailable(Refusal):

@@ -1,7 +1,11 @@
 """Settings: built once from the environment at start-up and passed in; nothing else reads it.
 
 Every variable is optional; the defaults run the gateway on 127.0.0.1:8000 with embedded SQLite
-under ``var/`` and the contracts and config of the working directory.
+under ``var/`` and the contracts and config of the gateway's home. Relative paths (the SQLite
+database, the contracts, config and schemas directories) are resolved against the home,
+``GATEWAY_HOME``: by default the checkout the package runs from, or, for an installed package,
+the working directory. So ``cd /tmp && poortwachter keys list`` in a checkout still uses the
+checkout's database, instead of quietly making an empty one in /tmp.
 """
 
 from __future__ import annotations
@@ -10,11 +14,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from gateway.formats.bounds import Bounds
 
 _PACKAGE = Path(__file__).resolve().parent
+POSTGRES_SCHEMES = ("postgres", "postgresql", "asyncpg")
+
+
+def default_home() -> Path:
+    """The checkout the package runs from (``contracts/`` beside ``gateway/``), else the working
+    directory (an installed package, e.g. the Docker image's /srv/poortwachter)."""
+    checkout = _PACKAGE.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "contracts").is_dir():
+        return checkout
+    return Path.cwd()
 
 
 def default_schemas_dir() -> Path:
@@ -29,6 +44,37 @@ class SettingsError(ValueError):
     """An environment variable with a value the gateway cannot use."""
 
 
+def database_url(value: str, home: Path) -> str:
+    """``GATEWAY_DATABASE_URL`` checked, with a relative SQLite path made absolute under ``home``.
+
+    Messages never repeat the value: it may hold a password.
+    """
+    scheme = urlsplit(value).scheme.lower()
+    if scheme == "sqlite":
+        if not value.startswith("sqlite://"):
+            raise SettingsError(
+                "GATEWAY_DATABASE_URL: write sqlite://PATH (relative to GATEWAY_HOME) or "
+                "sqlite:///ABSOLUTE/PATH"
+            )
+        path, question, query = value.removeprefix("sqlite://").partition("?")
+        if not path:
+            raise SettingsError("GATEWAY_DATABASE_URL: sqlite:// needs a file path")
+        if path == ":memory:":
+            return value
+        return f"sqlite://{home / path}{question}{query}"
+    if scheme in POSTGRES_SCHEMES:
+        return value
+    if scheme == "mysql":
+        raise SettingsError(
+            "GATEWAY_DATABASE_URL: MySQL is not supported; use sqlite://PATH or "
+            "postgres://user@host:5432/db"
+        )
+    raise SettingsError(
+        "GATEWAY_DATABASE_URL is not a database URL: use sqlite://PATH or "
+        "postgres://user@host:5432/db"
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://var/poortwachter.sqlite3"
@@ -41,6 +87,14 @@ class Settings:
     max_body_bytes: int = 128 * 1024 * 1024
     max_records: int = 200_000  # items of one array of records (leerlingen) in one body
     max_values: int = 20_000_000  # JSON values in one body
+    # A compressed body may decompress to this many times its size (above 1 MiB; 0: no limit).
+    # Real syncs compress about 8 times, sparse ones about 30; an 8 KB bomb of {} 1000 times.
+    max_decompression_ratio: float = 100.0
+    body_timeout: float = 60.0  # seconds for a body to arrive whole once it is read (0: none)
+    header_timeout: float = 10.0  # seconds for a request's line and headers to arrive
+    max_header_bytes: int = 32 * 1024  # request line and headers together; 431 beyond
+    body_workers: int = 2  # threads that filter bodies over 256 KiB, off the event loop
+    large_bodies_at_once: int = 1  # bodies over 16 MiB in work at once; others wait their turn
     log_write_timeout: float = 5.0  # seconds a transfer waits for its log entry before 503
     log_batch_size: int = 256
     key_cache_seconds: float = 5.0  # how long a revoked key may still be honoured
@@ -48,6 +102,7 @@ class Settings:
     rate_per_client: float = 200.0  # requests a second per key, sustained (0: no limit)
     burst_per_client: int = 400  # requests above the rate a key may send at once
     concurrency_per_client: int = 32  # transfers of one key in flight at once (0: no limit)
+    log_format: str = "text"  # the operational log on stdout: text, or json (one object a line)
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
 
@@ -66,17 +121,28 @@ class Settings:
                     f"GATEWAY_{name.upper()}={value!r} is not a {kind.__name__}"
                 ) from None
 
+        home = Path(environ.get("GATEWAY_HOME") or default_home()).absolute()
         settings = cls(
-            database_url=environ.get("GATEWAY_DATABASE_URL", defaults.database_url),
-            contracts_dir=Path(environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir)),
-            config_dir=Path(environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir)),
-            schemas_dir=Path(environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir)),
+            database_url=database_url(
+                environ.get("GATEWAY_DATABASE_URL", defaults.database_url), home
+            ),
+            contracts_dir=home / environ.get("GATEWAY_CONTRACTS_DIR", defaults.contracts_dir),
+            config_dir=home / environ.get("GATEWAY_CONFIG_DIR", defaults.config_dir),
+            schemas_dir=home / environ.get("GATEWAY_SCHEMAS_DIR", defaults.schemas_dir),
             host=environ.get("GATEWAY_HOST", defaults.host),
             port=number("port", defaults.port, int),
             timezone=environ.get("GATEWAY_TIMEZONE", defaults.timezone),
             max_body_bytes=number("max_body_bytes", defaults.max_body_bytes, int),
             max_records=number("max_records", defaults.max_records, int),
             max_values=number("max_values", defaults.max_values, int),
+            max_decompression_ratio=number(
+                "max_decompression_ratio", defaults.max_decompression_ratio
+            ),
+            body_timeout=number("body_timeout", defaults.body_timeout),
+            header_timeout=number("header_timeout", defaults.header_timeout),
+            max_header_bytes=number("max_header_bytes", defaults.max_header_bytes, int),
+            body_workers=number("body_workers", defaults.body_workers, int),
+            large_bodies_at_once=number("large_bodies_at_once", defaults.large_bodies_at_once, int),
             log_write_timeout=number("log_write_timeout", defaults.log_write_timeout),
             key_cache_seconds=number("key_cache_seconds", defaults.key_cache_seconds),
             heartbeat_seconds=number("heartbeat_seconds", defaults.heartbeat_seconds),
@@ -85,6 +151,7 @@ class Settings:
             concurrency_per_client=number(
                 "concurrency_per_client", defaults.concurrency_per_client, int
             ),
+            log_format=environ.get("GATEWAY_LOG_FORMAT", defaults.log_format),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
@@ -92,13 +159,21 @@ class Settings:
             raise SettingsError(f"GATEWAY_PORT={settings.port} is not a port (0 to 65535)")
         for name in ("max_body_bytes", "log_write_timeout", "key_cache_seconds",
                      "heartbeat_seconds", "rate_per_client", "burst_per_client",
-                     "concurrency_per_client"):  # fmt: skip
+                     "concurrency_per_client", "max_decompression_ratio", "body_timeout",
+                     "body_workers", "large_bodies_at_once", "header_timeout",
+                     "max_header_bytes"):  # fmt: skip
             if getattr(settings, name) < 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
-        if settings.heartbeat_seconds == 0 or settings.max_body_bytes == 0:
-            raise SettingsError("GATEWAY_HEARTBEAT_SECONDS and GATEWAY_MAX_BODY_BYTES must be > 0")
         if settings.max_records < 1 or settings.max_values < 1:
             raise SettingsError("GATEWAY_MAX_RECORDS and GATEWAY_MAX_VALUES must be > 0")
+        for name in ("heartbeat_seconds", "max_body_bytes", "body_workers",
+                     "large_bodies_at_once", "header_timeout", "max_header_bytes"):  # fmt: skip
+            if getattr(settings, name) == 0:
+                raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
+        if settings.log_format not in ("text", "json"):
+            raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
+        if 0 < settings.max_decompression_ratio < 1:
+            raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         return settings
 
     @property

@@ -186,7 +186,13 @@ async def start_gateway(
         )
         app = create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, **(environ or {})})
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=GatewayProtocol
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            http=GatewayProtocol,
+            ws="none",
         )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())

@@ -123,6 +123,26 @@ async def stream(
     return Streamed(response, sent, error)
 
 
+@contextlib.asynccontextmanager
+async def connection(
+    base_url: str,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """A bare connection to the server, for tests that write and read at their own pace."""
+    host, port = _address(base_url)
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        yield reader, writer
+    finally:
+        await _close(writer)
+
+
+async def read_response(
+    reader: asyncio.StreamReader, method: str = "POST", timeout: float = 20.0
+) -> RawResponse:
+    """One response from ``reader``, within ``timeout`` seconds."""
+    return await asyncio.wait_for(_read_response(reader, method), timeout)
+
+
 def chunk(data: bytes) -> bytes:
     """``data`` framed as one chunk of a chunked body."""
     return b"%x\r\n" % len(data) + data + b"\r\n"

@@ -35,6 +35,30 @@ async def test_healthz(start_gateway: Any) -> None:
     assert response.json() == {"status": "ok"}
 
 
+async def test_readyz(start_gateway: Any) -> None:
+    """``/readyz`` answers 200 ready, with the number of agreement versions enforced, without a
+    key, once the database answers, contracts are loaded and the log writer runs."""
+    gateway: RunningGateway = await start_gateway()
+    response = await gateway.client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "agreements": len(gateway.app.state.gateway.register.all()),
+        "failing": [],
+    }
+
+
+async def test_readyz_is_not_ready_without_a_transfer_log_writer(start_gateway: Any) -> None:
+    """With the transfer log's writer stopped, ``/readyz`` is 503 naming transfer_log, while
+    ``/healthz`` (liveness) still answers 200."""
+    gateway: RunningGateway = await start_gateway()
+    await gateway.app.state.gateway.log.stop()
+    response = await gateway.client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "not-ready", "failing": ["transfer_log"]}
+    assert (await gateway.client.get("/healthz")).status_code == 200
+
+
 async def test_openapi_document(start_gateway: Any) -> None:
     """``/openapi.json`` is an OpenAPI 3 document naming the gateway's own paths."""
     gateway = await start_gateway()
@@ -43,7 +67,9 @@ async def test_openapi_document(start_gateway: Any) -> None:
     assert response.headers["content-type"] == "application/json"
     document = response.json()
     assert document["openapi"].startswith("3.")
-    assert {"/proxy/{supplier}/{path}", "/api/transfers", "/healthz"} <= set(document["paths"])
+    assert {"/proxy/{supplier}/{path}", "/api/transfers", "/healthz", "/readyz"} <= set(
+        document["paths"]
+    )
 
 
 async def test_openapi_describes_the_entries_the_api_returns(
@@ -63,7 +89,7 @@ async def test_openapi_describes_the_entries_the_api_returns(
 
 
 @pytest.mark.parametrize(
-    "path", ["/nothing", "/api", "/api/transfers/1", "/proxy", "/proxy/", "/proxy//sync"]
+    "path", ["/nothing", "/api", "/api/transfers/1", "/proxy", "/proxyx/basispoort"]
 )
 async def test_an_unknown_address_is_a_not_found_problem(start_gateway: Any, path: str) -> None:
     """An address the gateway does not serve gives 404 problem+json ``/problems/not-found``."""
@@ -71,7 +97,9 @@ async def test_an_unknown_address_is_a_not_found_problem(start_gateway: Any, pat
     assert_problem(await gateway.client.get(path), 404, "not-found")
 
 
-@pytest.mark.parametrize("path", ["/proxy/basispoort", "/proxy/basispoort/", "/proxy/x/a/b"])
+@pytest.mark.parametrize(
+    "path", ["/proxy/basispoort", "/proxy/basispoort/", "/proxy/x/a/b", "/proxy/", "/proxy//sync"]
+)
 async def test_every_proxy_address_reaches_the_gateway_and_its_log(
     start_gateway: Any, path: str
 ) -> None:
@@ -169,3 +197,16 @@ def test_create_app_refuses_an_upstream_override_that_is_not_a_url(tmp_path: Pat
     settings = _settings(tmp_path, shipped)
     with pytest.raises(InvalidConfiguration):
         create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": "not a url"})
+
+
+@pytest.mark.parametrize(
+    "upstream",
+    ["http://127.0.0.1:8080/api/../admin/", "https://opron:pw@rest.example/", "http://h:99999/"],
+    ids=["dot segments", "password", "port out of range"],
+)
+def test_create_app_refuses_a_base_url_that_cannot_work(tmp_path: Path, upstream: str) -> None:
+    """A supplier base URL no request could be sent on stops the gateway at start-up, naming the
+    variable, instead of turning every caller's transfer into a 400."""
+    shipped = (ROOT / "contracts" / "basispoort.yaml").read_text()
+    with pytest.raises(InvalidConfiguration, match="GATEWAY_UPSTREAM_BASISPOORT"):
+        create_app(_settings(tmp_path, shipped), {"GATEWAY_UPSTREAM_BASISPOORT": upstream})

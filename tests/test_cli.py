@@ -23,16 +23,19 @@ class Run:
     err: str
 
 
-async def cli(*args: str, database: str, **env: str) -> Run:
-    """Run ``python -m gateway ARGS`` from the repository root with a clean GATEWAY_* env."""
+async def cli(*args: str, database: str | None, cwd: Path = ROOT, **env: str) -> Run:
+    """Run ``python -m gateway ARGS`` in ``cwd`` (the repository root) with a clean GATEWAY_*
+    environment: ``database`` as GATEWAY_DATABASE_URL (None: not set) and ``env``."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    environ |= {"GATEWAY_DATABASE_URL": database, **env}
+    if database is not None:
+        environ["GATEWAY_DATABASE_URL"] = database
+    environ |= env
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "gateway",
         *args,
-        cwd=ROOT,
+        cwd=cwd,
         env=environ,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -253,3 +256,119 @@ async def test_a_bad_setting_names_the_variable(database: str) -> None:
     """The message for GATEWAY_PORT=abc names GATEWAY_PORT, so a person knows what to fix."""
     run = await cli("check", database=database, GATEWAY_PORT="abc")
     assert "GATEWAY_PORT" in run.err
+
+
+def _a_file(tmp_path: Path) -> Path:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    return blocker
+
+
+UNUSABLE_DATABASES = [
+    # (case, GATEWAY_DATABASE_URL given tmp_path and a free port, what the one line says)
+    ("garbage", lambda tmp, port: "garbage", "is not a database URL"),
+    ("mysql", lambda tmp, port: "mysql://pw:geheim@db.example/pw", "MySQL is not supported"),
+    ("sqlite: without //", lambda tmp, port: "sqlite:var/x.sqlite3", "write sqlite://PATH"),
+    ("SQLite parent is a file",
+     lambda tmp, port: f"sqlite://{_a_file(tmp)}/x.sqlite3", "not-a-directory is a file"),
+    ("PostgreSQL not answering",
+     lambda tmp, port: f"postgres://postgres:geheim@127.0.0.1:{port}/pw",
+     "cannot use the database"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["keys", "create", "--client", "x", "--schools", "99XX"],
+                                     ["migrate"], ["serve", "--port", "0"]],
+                         ids=["keys create", "migrate", "serve"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "url", "says"), UNUSABLE_DATABASES, ids=[u[0] for u in UNUSABLE_DATABASES]
+)
+async def test_a_database_that_cannot_be_used_is_one_plain_line(
+    tmp_path: Path, command: list[str], case: str, url: Any, says: str
+) -> None:
+    """A database URL that is no database, MySQL, ``sqlite:`` without ``//``, a SQLite file
+    under a file, or a PostgreSQL that does not answer is one line on stderr (no traceback, no
+    password), for a key, a migration and ``serve``; ``sqlite:var`` makes no directory."""
+    from tests.processes import free_port
+
+    run = await cli(*command, database=url(tmp_path, free_port()), cwd=tmp_path)
+    assert_plain(run)
+    assert says in run.err, run.err
+    assert len(run.err.strip().splitlines()) == 1, run.err
+    assert "geheim" not in run.err
+    assert not (tmp_path / "sqlite:var").exists() and not (ROOT / "sqlite:var").exists()
+
+
+async def test_every_key_command_says_which_database_it_used(tmp_path: Path) -> None:
+    """``keys create`` and ``keys list`` name the database they used, and run from another
+    directory they use the same one (GATEWAY_HOME), making no database where they run."""
+    home = tmp_path / "home"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    database = home / "var" / "poortwachter.sqlite3"
+    created = await cli("keys", "create", "--client", "parnassys", "--schools", "99XX",
+                        database=None, cwd=tmp_path, GATEWAY_HOME=str(home))  # fmt: skip
+    assert created.code == 0, created.err
+    assert f"database: SQLite {database}" in created.err
+    listed = await cli("keys", "list", database=None, cwd=elsewhere, GATEWAY_HOME=str(home))
+    assert listed.code == 0, listed.err
+    assert "parnassys" in listed.out
+    assert f"database: SQLite {database}" in listed.err
+    assert list(elsewhere.iterdir()) == []
+
+
+async def test_listing_keys_of_a_database_that_does_not_exist_creates_none(
+    tmp_path: Path,
+) -> None:
+    """``keys list`` where there is no database yet says so and makes no empty one."""
+    home = tmp_path / "empty-home"
+    run = await cli("keys", "list", database=None, cwd=tmp_path, GATEWAY_HOME=str(home))
+    assert_plain(run)
+    assert "there is no database at" in run.err and str(home) in run.err
+    assert not home.exists()
+
+
+@pytest.mark.parametrize("pupils", ["0", "-1", "many", "1000000"])
+async def test_demo_with_an_impossible_number_of_pupils_is_a_usage_error(
+    database: str, pupils: str
+) -> None:
+    """``demo --pupils 0`` (or a negative, a word, a million) is a usage error, not a crash."""
+    run = await cli("demo", "--pupils", pupils, database=database)
+    assert run.code == 2
+    assert "--pupils: must be a whole number from 1 to" in run.err
+    assert "Traceback" not in run.err
+
+
+async def test_check_lists_every_problem_of_a_file_and_of_the_config(
+    database: str, tmp_path: Path
+) -> None:
+    """A contract with three schema errors and a field the payload does not have, and a
+    supplier config with two errors: ``check`` lists all six, not the first of each file."""
+    shipped = (ROOT / "contracts" / "basispoort.yaml").read_text()
+    broken = (
+        shipped.replace("reference: OPRON-BASISPOORT", "reference: 12")
+        .replace("valid_from: 2018-07-03", "valid_from: not-a-date")
+        .replace("  name: Basispoort", "  name: 7")
+        .replace("- leerlingen[].jaargroep", "- leerlingen[].schoenmaat", 1)
+    )
+    contracts, config = tmp_path / "contracts", tmp_path / "config"
+    contracts.mkdir()
+    config.mkdir()
+    (contracts / "a.yaml").write_text(broken)
+    (config / "suppliers.yaml").write_text(
+        "suppliers:\n  basispoort:\n    upstream: ftp://x/\n    connect_timeout: -1\n"
+    )
+    run = await cli("check", database=database, GATEWAY_CONTRACTS_DIR=str(contracts),
+                    GATEWAY_CONFIG_DIR=str(config))  # fmt: skip
+    assert run.code == 1
+    listed = [line.strip() for line in run.err.splitlines() if line.startswith("  ")]
+    for fragment in (
+        "agreement.reference",
+        "agreement.valid_from",
+        "supplier.name",
+        "'leerlingen[].schoenmaat' is not a field",
+        "suppliers.basispoort.upstream",
+        "suppliers.basispoort.connect_timeout",
+    ):
+        assert any(fragment in line for line in listed), (fragment, run.err)  # fmt: skip
+    assert "no endpoint" not in run.err  # the supplier is named, though its config is broken

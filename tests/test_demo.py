@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import httpx
 
 from gateway import demo
 from gateway.settings import Settings
 from tests.conftest import ROOT
+from tests.processes import cli, free_port, served
 
 
 async def test_demo_shows_what_was_forwarded_stripped_and_refused() -> None:
@@ -48,3 +55,48 @@ async def test_demo_does_not_touch_the_configured_database(tmp_path: Path) -> No
     )
     assert await demo.run(settings, pupils=1, out=io.StringIO()) == 0
     assert not configured.exists()
+
+
+async def test_the_readmes_first_steps_work_as_written(tmp_path: Path, database_url: str) -> None:
+    """The README's steps: ``poortwachter sample-supplier``, a gateway pointed at it with
+    GATEWAY_UPSTREAM_BASISPOORT=http://127.0.0.1:8081 (no slash), a key, and samples/sync.json
+    posted as curl would. The caller gets 200 and the supplier's answer; the sample supplier
+    prints the pupils and field names it got, and no BSN."""
+    port = free_port()
+    supplier_log = tmp_path / "sample-supplier.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    with supplier_log.open("wb") as sink:
+        supplier = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "sample-supplier", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        env |= {
+            "GATEWAY_DATABASE_URL": database_url,
+            "GATEWAY_UPSTREAM_BASISPOORT": f"http://127.0.0.1:{port}",
+        }
+        key = cli(env, "keys", "create", "--client", "parnassys", "--schools", "99XX,98YY")
+        async with served(env, tmp_path / "gateway.log") as (_, url):
+            body = (ROOT / "samples" / "sync.json").read_bytes()
+            headers = {"Authorization": f"Bearer {key}", "X-School": "99XX",
+                       "Content-Type": "application/json"}  # fmt: skip
+            async with httpx.AsyncClient(base_url=url) as client:
+                response = await client.post(
+                    "/proxy/basispoort/sync", content=body, headers=headers
+                )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"accepted": True, "pupils": 3}
+        assert response.headers["X-Transfer-Id"]
+        for _ in range(50):
+            if "pupil(s)" in supplier_log.read_text():
+                break
+            await asyncio.sleep(0.1)
+        printed = supplier_log.read_text()
+        assert "POST /sync:" in printed and "3 pupil(s)" in printed, printed
+        assert "voornaam" in printed and "bsn" not in printed
+        sample = json.loads(body)
+        for pupil in sample["leerlingen"]:
+            assert pupil["bsn"] not in printed and pupil["achternaam"] not in printed
+    finally:
+        supplier.terminate()
+        supplier.wait(10)

@@ -178,6 +178,8 @@ async def test_database_stopped_mid_run_refuses_with_503_and_recovers(
         private_postgres.stop()
         health = await gateway.client.get("/healthz")
         assert health.status_code == 503
+        ready = await gateway.client.get("/readyz")
+        assert (ready.status_code, ready.json()["failing"]) == (503, ["database"])
         refused = await gateway.push()
         assert_problem(refused, 503, "log-unavailable")
         assert len(upstream.received) == 1, "data left while the log could not be written"
@@ -433,6 +435,105 @@ async def test_a_bodiless_supplier_answer_comes_back_as_it_is(
         await raw.stop()
 
 
+def status_line(line: bytes, head: bytes = b"") -> Fault:
+    """A supplier that answers with ``line`` as its status line, and ``head`` as headers."""
+
+    async def fault(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = b'{"ok": true}'
+        writer.write(
+            b"HTTP/1.1 " + line + b"\r\nContent-Type: application/json\r\n" + head
+            + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )  # fmt: skip
+        await writer.drain()
+        await asyncio.sleep(0.05)
+
+    return fault
+
+
+UNUSABLE_ANSWERS = [
+    pytest.param(status_line(b"600 Beyond"), 600, id="status-600"),
+    pytest.param(status_line(b"099 Below"), 99, id="status-099"),
+    pytest.param(status_line(b"101 Switching Protocols", b"Upgrade: h2c\r\n"), 101,
+                 id="status-101"),
+    pytest.param(status_line(b"200 OK", "Content-Language: nl-\u20ac\r\n".encode()), 200,
+                 id="header-not-latin-1"),
+    pytest.param(status_line(b"200 OK", b"ETag: \"v1\x01\"\r\n"), 200, id="header-control"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fault", "upstream_status"), UNUSABLE_ANSWERS)
+async def test_an_answer_that_cannot_be_passed_on_is_a_502_on_record(
+    fault: Fault, upstream_status: int, start_gateway: Any, upstream: Upstream
+) -> None:
+    """A status outside 200-599 or a header value that is not plain text gives the caller a 502
+    problem (not a 500 or a dropped connection), and the log says upstream_error with what the
+    supplier answered, not forwarded."""
+    raw = RawUpstream(fault)
+    await raw.start()
+    try:
+        upstream.url = raw.url
+        gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
+        response = await gateway.push(samples.sync(1))
+        body = assert_problem(response, 502, "upstream-unreachable")
+        [entry] = await gateway.transfers()
+        assert entry["id"] == body["transfer_id"]
+        assert (entry["outcome"], entry["status"], entry["upstream_status"]) == (
+            "upstream_error", 502, upstream_status
+        )  # fmt: skip
+        assert len(raw.bodies) == 1
+    finally:
+        await raw.stop()
+
+
+def closes_the_second_request(bodies: list[bytes]) -> Fault:
+    """A supplier that answers the first request on a connection and keeps it open, then reads
+    the second one whole and hangs up without answering: what aiohttp used to retry."""
+
+    async def fault(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 2\r\n\r\n{}")  # fmt: skip
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        bodies.append(await reader.readexactly(length))
+
+    return fault
+
+
+async def test_a_dropped_connection_is_not_retried_silently(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A PUT on a kept-alive connection the supplier drops after reading it is sent once: the
+    supplier gets one body per transfer on record, and the dropped one is a 502 upstream_error
+    with the hash of what it got."""
+    later: list[bytes] = []
+    raw = RawUpstream(closes_the_second_request(later))
+    await raw.start()
+    try:
+        upstream.url = raw.url
+        gateway: RunningGateway = await start_gateway(suppliers=SUPPLIERS)
+        headers = gateway.headers()
+        body = json.dumps(samples.sync(2)).encode()
+        first = await gateway.client.put("/proxy/basispoort/sync", content=body, headers=headers)
+        assert first.status_code == 200, first.text
+        second = await gateway.client.put("/proxy/basispoort/sync", content=body, headers=headers)
+        await asyncio.sleep(0.3)  # a retry, if there were one, would have arrived by now
+        received = raw.bodies + later
+        assert len(received) == 2, f"the supplier got {len(received)} bodies for 2 transfers"
+        assert_problem(second, 502, "upstream-unreachable")
+        entries = {e["id"]: e for e in await gateway.transfers()}
+        assert entries[first.headers["X-Transfer-Id"]]["outcome"] == "forwarded"
+        dropped = entries[second.headers["X-Transfer-Id"]]
+        assert (dropped["outcome"], dropped["status"]) == ("upstream_error", 502)
+        assert dropped["body_sha256"] == hashlib.sha256(later[0]).hexdigest()
+    finally:
+        await raw.stop()
+
+
 async def test_refused_connection_gives_502_and_upstream_error_entry(
     start_gateway: Any, upstream: Upstream
 ) -> None:
@@ -526,6 +627,61 @@ async def test_one_unstorable_entry_does_not_fail_the_others_in_its_batch(
             assert await TransferRecord.filter(id=legit.id).exists()
         finally:
             await log.stop()
+
+
+# --- a log write that times out ---------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def transfer_table_locked(database_url: str) -> AsyncIterator[None]:
+    """Hold a write lock on the transfer log from outside the gateway until the block ends."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        db = sqlite3.connect(database_url.removeprefix("sqlite://"), isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    try:
+        async with connection.transaction():
+            await connection.execute('LOCK TABLE "transfer" IN EXCLUSIVE MODE')
+            yield
+    finally:
+        await connection.close()
+
+
+async def test_a_log_write_that_timed_out_ends_as_not_sent(
+    start_gateway: Any, upstream: Upstream, database_url: str
+) -> None:
+    """A transfer refused with 503 because its entry was not written in time leaves an entry
+    that ends blocked (503, log-unavailable) once the database catches up, never one that
+    stays pending and later turns unknown ("the data may have left")."""
+    gateway: RunningGateway = await start_gateway(log_write_timeout=0.5, heartbeat_seconds=0.2)
+    async with transfer_table_locked(database_url):
+        response = await gateway.push(samples.sync(1))
+        assert_problem(response, 503, "log-unavailable")
+        await asyncio.sleep(1.0)  # the write waits for the lock, long after the 503
+    assert upstream.received == []
+    entries: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        entries = await gateway.transfers()
+        if entries and entries[0]["outcome"] != "pending":
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)  # several heartbeats: a pending entry would have been swept by now
+    [entry] = await gateway.transfers()
+    assert entry["id"] == response.headers["X-Transfer-Id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == (
+        "blocked", 503, "log-unavailable"
+    )  # fmt: skip
 
 
 # --- the database is full ----------------------------------------------------------------------

@@ -23,8 +23,11 @@ import httpx
 import pytest
 import yaml
 
+from gateway import samples
+from gateway.access import keys
 from tests import rawhttp
 from tests.conftest import ROOT, SCHOOL, Received, RunningGateway, Upstream
+from tests.rawhttp import RawResponse
 
 BSN = "123456782"
 SECRET = "supplier-secret-from-the-environment"
@@ -224,17 +227,32 @@ async def assert_forwarded(
     return received
 
 
-async def assert_not_logged(
-    gateway: RunningGateway, upstream: Upstream, answer: Answer, status: int, problem: str | None
+async def assert_refused_before_the_proxy(
+    gateway: RunningGateway,
+    upstream: Upstream,
+    answer: Answer,
+    status: int,
+    problem: str,
+    *,
+    recorded: bool,
 ) -> None:
-    """Refused before the proxy saw it (by the HTTP server or the router): nothing upstream."""
+    """Refused before the proxy's steps (by the HTTP protocol or the router): nothing upstream,
+    and, if it may have been aimed at /proxy/, one rejected entry holding none of its text."""
     assert answer.status == status, answer.body
     assert answer.headers["content-type"] == "application/problem+json"
-    # None: the HTTP parser refused it before the gateway's steps (GatewayProtocol's problem)
-    expected = problem or "malformed-request"
-    assert json.loads(answer.body)["type"] == f"/problems/{expected}"
+    body = json.loads(answer.body)
+    assert body["type"] == f"/problems/{problem}"
     assert upstream.received == []
-    assert await gateway.transfers() == []
+    entries = await gateway.transfers()
+    if not recorded:
+        assert entries == []
+        return
+    [entry] = entries
+    assert entry["id"] == body["transfer_id"] == answer.headers["x-transfer-id"]
+    assert (entry["outcome"], entry["status"], entry["problem"]) == ("rejected", status, problem)
+    assert (entry["supplier"], entry["school"], entry["path"], entry["source_system"]) == (
+        None, None, "", None
+    )  # fmt: skip
 
 
 # --- Content-Type ------------------------------------------------------------------------------
@@ -325,6 +343,8 @@ DECODED = [
     ("GZIP upper case", "GZIP", gzip.compress(BODY)),
     ("deflate (zlib)", "deflate", zlib.compress(BODY)),
     ("identity", "identity", BODY),
+    ("gzip of a body with a UTF-8 BOM", "gzip", gzip.compress(b"\xef\xbb\xbf" + BODY)),
+    ("deflate of a body with a UTF-8 BOM", "deflate", zlib.compress(b"\xef\xbb\xbf" + BODY)),
 ]
 
 
@@ -358,7 +378,8 @@ REFUSED_ENCODINGS = [
      "malformed-body"),
     ("gzip with a bad CRC", "gzip", _corrupt_crc(BODY), 400, "malformed-body"),
     ("gzip of text", "gzip", gzip.compress(b"bsn=" + BSN.encode()), 400, "malformed-body"),
-    ("gzip of a BOM body", "gzip", gzip.compress(b"\xef\xbb\xbf" + BODY), 400, "malformed-body"),
+    ("gzip of two BOMs", "gzip", gzip.compress(b"\xef\xbb\xbf" * 2 + BODY), 400,
+     "malformed-body"),
     ("gzip bomb", "gzip", _bomb(), 413, "body-too-large"),
 ]  # fmt: skip
 
@@ -375,6 +396,39 @@ async def test_bodies_the_gateway_cannot_decode_are_refused(
     gateway = await start()
     response = await gateway.push(body, headers=gateway.headers(**{"Content-Encoding": encoding}))
     await assert_refused(gateway, upstream, Answer.of(response), status, problem)
+
+
+def _empty_records_bomb(records: int) -> bytes:
+    """The issue's bomb: gzip of ``{"leerlingen":[{},{},...]}``, about 1000 times smaller."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(b'{"leerlingen":[')]
+    parts += [compressor.compress(b"{}," * 100_000) for _ in range(records // 100_000)]
+    parts.append(compressor.compress(b"{}]}") + compressor.flush())
+    return b"".join(parts)
+
+
+RATIOS = [
+    # (case, body, status): a limit of 32 MiB, the default ratio (100)
+    ("8 KB that unpack to 8.4 MB of {}", _empty_records_bomb(2_800_000), 413),
+    ("a real sync, gzip -9 (about 8 times)", gzip.compress(json.dumps(samples.sync(200)).encode(),
+     9), 200),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "body", "status"), RATIOS, ids=[r[0] for r in RATIOS])
+async def test_a_body_may_decompress_only_so_many_times_its_size(
+    start: Any, upstream: Upstream, case: str, body: bytes, status: int
+) -> None:
+    """A compressed body that unpacks to over GATEWAY_MAX_DECOMPRESSION_RATIO times its size is
+    413 even under the size limit; a real sync compresses far less and passes."""
+    gateway = await start(max_body_bytes=32 * 1024 * 1024)
+    response = await gateway.push(body, headers=gateway.headers(**{"Content-Encoding": "gzip"}))
+    if status == 200:
+        assert response.status_code == 200, response.text
+        assert len(upstream.received) == 1
+        return
+    await assert_refused(gateway, upstream, Answer.of(response), 413, "body-too-large")
+    assert "times its size" in response.json()["detail"]
 
 
 REPEATED_ENCODINGS = [
@@ -567,6 +621,30 @@ def assert_problem_body(answer: Answer, status: int, problem: str) -> None:
     assert json.loads(answer.body)["type"] == f"/problems/{problem}"
 
 
+async def test_a_body_that_arrives_too_slowly_is_408_and_the_connection_closed(
+    start: Any, upstream: Upstream
+) -> None:
+    """A body still incomplete GATEWAY_BODY_TIMEOUT seconds after it began is answered 408
+    request-timeout with Connection: close, and the refusal is on record."""
+    gateway = await start(body_timeout=1.0)
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Content-Length": str(len(BODY))}
+    )
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield BODY[:10]
+        await asyncio.sleep(4)
+        yield BODY[10:]
+
+    streamed = await rawhttp.stream(
+        gateway.url, "POST", "/proxy/basispoort/sync", headers, trickle()
+    )
+    assert streamed.response is not None, streamed.error
+    assert streamed.sent == 10  # answered before the rest of the body was written
+    assert streamed.response.closed
+    await assert_refused(gateway, upstream, Answer.of(streamed.response), 408, "request-timeout")
+
+
 async def test_a_body_in_two_transfer_encodings_is_not_read_as_json(
     start: Any, upstream: Upstream
 ) -> None:
@@ -597,7 +675,9 @@ async def test_ambiguous_framing_is_refused_by_the_server(
     headers = [*credentials(gateway, **{"Content-Type": "application/json"}), *framing]
     body = rawhttp.chunk(b"{}") + rawhttp.LAST_CHUNK
     response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, body)
-    await assert_not_logged(gateway, upstream, Answer.of(response), 400, None)
+    await assert_refused_before_the_proxy(
+        gateway, upstream, Answer.of(response), 400, "malformed-request", recorded=True
+    )
 
 
 async def test_a_body_lost_to_an_upgrade_header_is_not_forwarded_as_empty(
@@ -713,6 +793,8 @@ JSON_ACCEPTED = [
     ("unknown key nested 20 deep", _pupil_raw(b'"x": ' + _deep(20)), {"leerlingen": [ONE]},
      {"leerlingen[].*": 1}),
     ("whitespace around", b" \r\n\t" + BODY + b"\n ", FILTERED, STRIPPED),
+    ("UTF-8 byte-order mark (RFC 8259 lets a parser ignore it)", b"\xef\xbb\xbf" + BODY,
+     FILTERED, STRIPPED),
     ("empty object", b"{}", {}, {}),
 ]  # fmt: skip
 
@@ -768,7 +850,9 @@ JSON_REFUSED = [
     ("truncated UTF-8", _pupil_raw(b'"voornaam": "\xe2\x82"')),
     ("lone surrogate escape", _pupil('"voornaam": "\\ud800"')),
     ("lone low surrogate escape", _pupil('"voornaam": "\\udc00"')),
-    ("UTF-8 byte-order mark", b"\xef\xbb\xbf" + BODY),
+    ("two UTF-8 byte-order marks", b"\xef\xbb\xbf\xef\xbb\xbf" + BODY),
+    ("UTF-8 byte-order mark after whitespace", b" \xef\xbb\xbf" + BODY),
+    ("UTF-8 byte-order mark alone", b"\xef\xbb\xbf"),
     ("UTF-16 with BOM", BODY.decode().encode("utf-16")),
     ("UTF-16LE", BODY.decode().encode("utf-16-le")),
     ("UTF-32", BODY.decode().encode("utf-32")),
@@ -1016,20 +1100,70 @@ async def test_host_and_hop_by_hop_headers_sent_raw_stay_behind(
     assert "upgrade" not in sent and "proxy-connection" not in sent
 
 
-async def test_accept_headers_pass_and_the_supplier_credential_replaces_the_las_key(
-    start: Any, upstream: Upstream
-) -> None:
-    """Accept and Accept-Language pass as sent; the LAS's key never does, the gateway's does."""
+async def test_the_supplier_credential_replaces_the_las_key(start: Any, upstream: Upstream) -> None:
+    """The LAS's own key never reaches the supplier; the gateway's configured credential does."""
     gateway = await start()
-    headers = gateway.headers(
-        Accept="application/json", **{"Accept-Language": "nl-NL", "X-Api-Key": "las-key"}
-    )
+    headers = gateway.headers(**{"X-Api-Key": "las-key"})
     response = await gateway.push(BODY, headers=headers)
     answer = Answer.of(response)
     received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
     sent = assert_gateway_headers_only(received, answer, upstream)
-    assert (sent["accept"], sent["accept-language"]) == ("application/json", "nl-NL")
-    assert set(sent) == EXPECTED_UPSTREAM_HEADERS
+    assert sent["x-api-key"] == SECRET
+    assert sent["accept"] == "application/json"
+    assert set(sent) == EXPECTED_UPSTREAM_HEADERS - {"accept-language"}
+
+
+ACCEPT_HEADERS = [
+    # (case, Accept sent, Accept-Language sent, Accept-Language the supplier gets or None)
+    ("plain", "application/json", "nl-NL", "nl-NL"),
+    ("weighted languages", "*/*", "nl-NL, nl;q=0.9, en;q=0.5", "nl-NL, nl;q=0.9, en;q=0.5"),
+    ("BSN in both", f"application/json; bsn={BSN}", f"nl-{BSN}", None),
+    ("IBAN in both", "text/html, NL91ABNA0417164300/*", "NL91ABNA0417164300", None),
+    ("filler", "a" * 6000, "nl-NL;" + "x" * 6000, None),
+    ("more than four languages", "application/json", "nl, en, de, fr, it", None),
+    ("a name in the language", "application/json", "Sanne-Berg", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "accept", "language", "passed"), ACCEPT_HEADERS, ids=[a[0] for a in ACCEPT_HEADERS]
+)
+async def test_accept_is_the_gateways_own_and_accept_language_only_a_language(
+    start: Any, upstream: Upstream, case: str, accept: str, language: str, passed: str | None
+) -> None:
+    """The supplier gets Accept: application/json whatever the caller sent, and Accept-Language
+    only when it is a short list of language tags: a BSN, an IBAN or filler stays behind."""
+    gateway = await start()
+    headers = gateway.headers(Accept=accept, **{"Accept-Language": language})
+    response = await gateway.push(BODY, headers=headers)
+    answer = Answer.of(response)
+    received = await assert_forwarded(gateway, upstream, answer, FILTERED, STRIPPED)
+    sent = assert_gateway_headers_only(received, answer, upstream)
+    assert sent["accept"] == "application/json"
+    assert sent.get("accept-language") == passed
+    assert "NL91ABNA0417164300" not in json.dumps(sent) and "x" * 100 not in json.dumps(sent)
+
+
+async def test_a_supplier_cookie_never_reaches_another_transfer(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """A cookie the supplier sets on school 99XX's transfer is not kept: school 98YY's transfer
+    by another LAS carries no Cookie, and neither caller sees the Set-Cookie."""
+    host = upstream.url.replace("127.0.0.1", "localhost")  # cookie jars ignore IP addresses
+    upstream.reply_headers = {
+        "Content-Type": "application/json",
+        "Set-Cookie": "session=school-99XX; Path=/",
+    }
+    gateway: RunningGateway = await start_gateway(environ={"GATEWAY_UPSTREAM_BASISPOORT": host})
+    first = await gateway.push(samples.sync(1))
+    assert first.status_code == 200, first.text
+    other_key, _ = await keys.create("esis", "source", ["98YY"])
+    second = await gateway.push(
+        samples.sync(1, brin="98YY"), headers=gateway.headers(key=other_key, school="98YY")
+    )
+    assert second.status_code == 200, second.text
+    assert [r.headers.get("Cookie") for r in upstream.received] == [None, None]
+    assert "set-cookie" not in first.headers and "set-cookie" not in second.headers
 
 
 async def test_an_authorization_credential_is_the_suppliers_not_the_las(
@@ -1141,6 +1275,8 @@ PATHS_REFUSED = [
     ("too deep for any route", b"/proxy/basispoort/a/b/c/d", 403, "route-not-covered"),
     ("no path", b"/proxy/basispoort", 403, "route-not-covered"),
     ("backslash after the slug", b"/proxy/basispoort\\..\\x", 404, "unknown-supplier"),
+    ("empty supplier name", b"/proxy//basispoort/sync", 404, "unknown-supplier"),
+    ("nothing after /proxy/", b"/proxy/", 404, "unknown-supplier"),
     ("dot-dot-semicolon (Tomcat)", b"/proxy/basispoort/..;/x", 400, "bad-path"),
     ("IIS %u escape", b"/proxy/basispoort/%u002e%u002e", 400, "bad-path"),
 ]
@@ -1186,28 +1322,39 @@ async def test_an_odd_path_that_stays_under_the_base_goes_only_there(
 
 
 PATHS_NOT_PROXIED = [
-    # (case, raw request target, status, problem or None for the HTTP parser's own 400)
-    ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found"),
-    ("asterisk-form", b"*", 404, "not-found"),
-    ("authority-form", b"evil.example:80", 400, None),
-    ("raw non-ASCII", "/proxy/basispoort/café".encode(), 400, None),
-    ("raw space", b"/proxy/basispoort/a b", 400, None),
-    ("raw tab", b"/proxy/basispoort/a\tb", 400, None),
+    # (case, raw request target, status, problem, recorded: it may have been aimed at /proxy/)
+    ("//proxy prefix", b"//proxy/basispoort/a", 404, "not-found", False),
+    ("asterisk-form", b"*", 404, "not-found", False),
+    # refused before the parser read any of its target: it may have been a transfer
+    ("authority-form", b"evil.example:80", 400, "malformed-request", True),
+    ("raw non-ASCII", "/proxy/basispoort/café".encode(), 400, "malformed-request", True),
+    ("raw space", b"/proxy/basispoort/a b", 400, "malformed-request", True),
+    ("raw tab", b"/proxy/basispoort/a\tb", 400, "malformed-request", True),
 ]
 
 
 @pytest.mark.parametrize(
-    ("case", "target", "status", "problem"),
+    ("case", "target", "status", "problem", "recorded"),
     PATHS_NOT_PROXIED,
     ids=[p[0] for p in PATHS_NOT_PROXIED],
 )
 async def test_a_target_that_is_no_proxy_path_is_refused_before_the_proxy(
-    start: Any, upstream: Upstream, case: str, target: bytes, status: int, problem: str | None
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    target: bytes,
+    status: int,
+    problem: str,
+    recorded: bool,
 ) -> None:
-    """Targets outside /proxy/<supplier>/ or unparseable by the server never reach a supplier."""
+    """Targets outside /proxy/<supplier>/ or unparseable by the server never reach a supplier;
+    one the parser refuses is recorded if it was aimed at /proxy/, without its text."""
     gateway = await start()
     response = await rawhttp.request(gateway.url, "GET", target, credentials(gateway))
-    await assert_not_logged(gateway, upstream, Answer.of(response), status, problem)
+    await assert_refused_before_the_proxy(
+        gateway, upstream, Answer.of(response), status, problem, recorded=recorded
+    )
+    assert "café" not in json.dumps(await gateway.transfers())
 
 
 async def test_a_percent_encoded_supplier_slug_does_not_shift_the_path(
@@ -1258,23 +1405,25 @@ async def test_an_encoded_control_character_in_the_path_is_refused(
 # --- methods -----------------------------------------------------------------------------------
 
 METHODS = [
-    # (method, status, problem, logged)
-    ("HEAD", 403, "route-not-covered", True),
-    ("DELETE", 403, "route-not-covered", True),
-    ("PATCH", 403, "route-not-covered", True),
-    ("OPTIONS", 405, "method-not-allowed", False),
-    ("TRACE", 405, "method-not-allowed", False),
-    ("PROPFIND", 405, "method-not-allowed", False),
+    # (method, status, problem, method as logged)
+    ("HEAD", 403, "route-not-covered", "HEAD"),
+    ("DELETE", 403, "route-not-covered", "DELETE"),
+    ("PATCH", 403, "route-not-covered", "PATCH"),
+    ("OPTIONS", 403, "route-not-covered", "OPTIONS"),
+    ("TRACE", 403, "route-not-covered", "TRACE"),
+    ("PROPFIND", 403, "route-not-covered", "OTHER"),
+    ("UNSUBSCRIBE", 403, "route-not-covered", "OTHER"),  # longer than the method column
 ]
 
 
 @pytest.mark.parametrize(
     ("method", "status", "problem", "logged"), METHODS, ids=[m[0] for m in METHODS]
 )
-async def test_a_method_no_route_names_sends_nothing(
-    start: Any, upstream: Upstream, method: str, status: int, problem: str, logged: bool
+async def test_a_method_no_route_names_sends_nothing_and_is_recorded(
+    start: Any, upstream: Upstream, method: str, status: int, problem: str, logged: str
 ) -> None:
-    """A method the agreement does not name, or the proxy does not take, reaches no supplier."""
+    """A method the agreement does not name, OPTIONS and TRACE included, reaches no supplier
+    and is on record; a method the log does not know by name is written as OTHER."""
     gateway = await start()
     headers = credentials(gateway, **{"Content-Type": "application/json", "Content-Length": "2"})
     response = await rawhttp.request(gateway.url, method, "/proxy/basispoort/sync", headers, b"{}")
@@ -1282,9 +1431,261 @@ async def test_a_method_no_route_names_sends_nothing(
     if method == "HEAD":  # no body comes back for HEAD: the problem is in the log only
         assert answer.status == status
         assert upstream.received == []
-        [entry] = await gateway.transfers()
-        assert (entry["outcome"], entry["status"], entry["problem"]) == ("blocked", status, problem)
-    elif logged:
-        await assert_refused(gateway, upstream, answer, status, problem, "blocked")
     else:
-        await assert_not_logged(gateway, upstream, answer, status, problem)
+        await assert_refused(gateway, upstream, answer, status, problem, "blocked")
+    [entry] = await gateway.transfers()
+    assert (entry["outcome"], entry["status"], entry["problem"]) == ("blocked", status, problem)
+    assert entry["method"] == logged
+
+
+# --- supplier configuration --------------------------------------------------------------------
+
+BASES = [
+    # (case, how the base URL is written, given the upstream's root; path the supplier sees)
+    ("root without a slash", "{root}", "/sync"),
+    ("root with a slash", "{root}/", "/sync"),
+    ("path without a slash", "{root}/api", "/api/sync"),
+]
+
+
+@pytest.mark.parametrize(("case", "written", "path"), BASES, ids=[b[0] for b in BASES])
+async def test_a_base_url_is_used_however_its_trailing_slash_is_written(
+    start_gateway: Any, upstream: Upstream, case: str, written: str, path: str
+) -> None:
+    """GATEWAY_UPSTREAM_BASISPOORT=http://127.0.0.1:8080 (no slash, as people write it) forwards
+    to that base, not a 400 bad-path for every caller."""
+    root = upstream.url.removesuffix("/api/")
+    gateway: RunningGateway = await start_gateway(
+        environ={"GATEWAY_UPSTREAM_BASISPOORT": written.format(root=root)}
+    )
+    response = await gateway.push(BODY)
+    await assert_forwarded(gateway, upstream, Answer.of(response), FILTERED, STRIPPED, path=path)
+
+
+# --- problem bodies ----------------------------------------------------------------------------
+
+ECHO = [
+    # (case, extra headers, target, status, problem)
+    ("X-School", {"X-School": f"99XX {BSN}"}, "/proxy/basispoort/sync", 400, "missing-school"),
+    ("Content-Type", {"Content-Type": f"text/plain; bsn={BSN}"}, "/proxy/basispoort/sync", 415,
+     "unsupported-media-type"),
+    ("charset", {"Content-Type": f"application/json; charset={BSN}"}, "/proxy/basispoort/sync",
+     415, "unsupported-media-type"),
+    ("Content-Encoding", {"Content-Encoding": f"x-{BSN}"}, "/proxy/basispoort/sync", 415,
+     "unsupported-media-type"),
+    ("supplier name", {}, f"/proxy/{BSN}/sync", 404, "unknown-supplier"),
+    ("a 404 path", {}, f"/leerling/{BSN}", 404, "not-found"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "extra", "target", "status", "problem"), ECHO, ids=[e[0] for e in ECHO]
+)
+async def test_a_problem_never_echoes_what_the_caller_wrote(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    extra: dict[str, str],
+    target: str,
+    status: int,
+    problem: str,
+) -> None:
+    """A BSN put in X-School, Content-Type, Content-Encoding, the supplier name or a path does
+    not come back in the problem body or its headers: the problem says what was wrong in the
+    gateway's own words."""
+    gateway = await start()
+    headers = {**dict(credentials(gateway, **{"Content-Type": "application/json"})), **extra}
+    headers["Content-Length"] = str(len(BODY))
+    response = await rawhttp.request(gateway.url, "POST", target, list(headers.items()), BODY)
+    answer = Answer.of(response)
+    assert answer.status == status, answer.body
+    assert json.loads(answer.body)["type"] == f"/problems/{problem}"
+    assert BSN.encode() not in answer.body
+    assert not any(BSN in value for value in answer.headers.values())
+    assert upstream.received == []
+    assert BSN not in json.dumps(await gateway.transfers())
+
+
+async def test_a_charset_other_than_utf8_is_refused_saying_so(
+    start: Any, upstream: Upstream
+) -> None:
+    """``charset=iso-8859-1`` is a 415 that says JSON must be UTF-8, not that it is not JSON."""
+    gateway = await start()
+    headers = gateway.headers(**{"Content-Type": "application/json; charset=iso-8859-1"})
+    response = await gateway.push(BODY, headers=headers)
+    await assert_refused(gateway, upstream, Answer.of(response), 415, "unsupported-media-type")
+    assert "UTF-8" in response.json()["detail"]
+
+
+# --- before authentication ---------------------------------------------------------------------
+
+
+async def assert_protocol_refusal(
+    gateway: RunningGateway, upstream: Upstream, answer: Answer, status: int, problem: str
+) -> None:
+    """Answered ``status`` by the protocol, the connection closed, and a rejected entry."""
+    assert answer.headers.get("connection") == "close"
+    await assert_refused_before_the_proxy(gateway, upstream, answer, status, problem, recorded=True)
+
+
+async def test_a_complete_header_over_the_limit_is_431(start: Any, upstream: Upstream) -> None:
+    """A keyless request whose headers are over GATEWAY_MAX_HEADER_BYTES is 431, not read on
+    to a 401 (a 63 MB header used to be taken whole and answered 401)."""
+    gateway = await start()
+    headers = [("X-Filler", "a" * 100_000), ("Content-Length", "2")]
+    response = await rawhttp.request(gateway.url, "POST", "/proxy/basispoort/sync", headers, b"{}")
+    await assert_protocol_refusal(gateway, upstream, Answer.of(response), 431, "headers-too-large")
+
+
+async def test_half_sent_headers_over_the_limit_are_cut_off_early(
+    start: Any, upstream: Upstream
+) -> None:
+    """Six keyless connections each sending a header that never ends are each answered 431
+    soon after the limit, long before 40 MB, and closed."""
+    gateway = await start()
+
+    async def one() -> tuple[int, RawResponse | None]:
+        async with rawhttp.connection(gateway.url) as (reader, writer):
+            writer.write(b"POST /proxy/basispoort/sync HTTP/1.1\r\nHost: x\r\nX-Filler: ")
+            answer = asyncio.ensure_future(rawhttp.read_response(reader, timeout=20))
+            sent = 0
+            try:
+                while not answer.done() and sent < 40 * 1024 * 1024:
+                    writer.write(b"a" * 65536)
+                    sent += 65536
+                    await writer.drain()
+                    await asyncio.sleep(0)
+            except ConnectionError:
+                pass
+            try:
+                return sent, await answer
+            except (ConnectionError, asyncio.IncompleteReadError):
+                return sent, None
+
+    results = await asyncio.gather(*(one() for _ in range(6)))
+    for sent, response in results:
+        assert sent < 4 * 1024 * 1024, sent
+        assert response is not None and response.status == 431
+    assert upstream.received == []
+    entries = await gateway.transfers()
+    assert len(entries) == 6
+    assert {(e["outcome"], e["status"], e["problem"]) for e in entries} == {
+        ("rejected", 431, "headers-too-large")
+    }
+
+
+async def test_headers_sent_too_slowly_are_408(start: Any, upstream: Upstream) -> None:
+    """A request whose head is not complete GATEWAY_HEADER_TIMEOUT seconds in gets a 408
+    problem and a closed connection, and is on record."""
+    gateway = await start(header_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(b"POST /proxy/basispoort/sync HTTP/1.1\r\nHost: x\r\nX-Sl")
+        await writer.drain()
+        response = await rawhttp.read_response(reader, timeout=5)
+    await assert_protocol_refusal(gateway, upstream, Answer.of(response), 408, "request-timeout")
+
+
+async def test_a_silent_connection_is_closed(start: Any, upstream: Upstream) -> None:
+    """A connection that never sends a byte is closed after GATEWAY_HEADER_TIMEOUT seconds,
+    with nothing to answer and nothing to record."""
+    gateway = await start(header_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, _):
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+    assert await gateway.transfers() == []
+
+
+async def test_a_body_still_trickling_after_the_answer_is_cut_off(
+    start: Any, upstream: Upstream
+) -> None:
+    """A keyless POST is answered 401 at once; the body it keeps trickling afterwards does not
+    hold the connection beyond GATEWAY_BODY_TIMEOUT."""
+    gateway = await start(body_timeout=1.0)
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(
+            rawhttp.head("POST", "/proxy/basispoort/sync", [("Content-Length", "100000")], "x")
+        )
+        response = await rawhttp.read_response(reader, timeout=5)
+        assert response.status == 401
+        closed = False
+        for _ in range(50):  # 5 s of a byte every 0.1 s
+            try:
+                writer.write(b" ")
+                await writer.drain()
+            except ConnectionError:
+                closed = True
+                break
+            if reader.at_eof():
+                closed = True
+                break
+            with contextlib.suppress(TimeoutError):
+                if await asyncio.wait_for(reader.read(1), 0.1) == b"":
+                    closed = True
+                    break
+        assert closed, "the connection was still open 5 s after the answer"
+    [entry] = await gateway.transfers()
+    assert (entry["outcome"], entry["status"]) == ("blocked", 401)
+
+
+UPGRADES = [
+    # (case, method, headers, body, status, problem, outcome)
+    ("websocket POST with a body, no key", "POST",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Content-Length", str(len(BODY)))],
+     BODY, 401, "unauthenticated", "blocked"),
+    ("websocket POST with a body", "POST",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Content-Length", str(len(BODY))),
+      ("Content-Type", "application/json")], BODY, 400, "malformed-body", "rejected"),
+    ("websocket handshake", "GET",
+     [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+      ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")], b"", 400, "malformed-body",
+     "rejected"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "method", "headers", "body", "status", "problem", "outcome"),
+    UPGRADES,
+    ids=[u[0] for u in UPGRADES],
+)
+async def test_an_upgrade_is_answered_as_http_and_recorded(
+    start: Any,
+    upstream: Upstream,
+    case: str,
+    method: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    status: int,
+    problem: str,
+    outcome: str,
+) -> None:
+    """A websocket upgrade is never switched to: it is answered at once as plain HTTP (it used
+    to get no answer for 70 s), the connection is closed after the answer, and it is on record."""
+    gateway = await start()
+    sent = headers if status == 401 else [*credentials(gateway), *headers]
+    started = asyncio.get_running_loop().time()
+    response = await rawhttp.request(
+        gateway.url, method, "/proxy/basispoort/sync", sent, body, timeout=5
+    )
+    assert asyncio.get_running_loop().time() - started < 5
+    assert response.status == status
+    assert response.closed
+    await assert_refused(gateway, upstream, Answer.of(response), status, problem, outcome)
+
+
+async def test_pipelined_requests_with_large_bodies_are_not_taken_for_large_heads(
+    start: Any, upstream: Upstream
+) -> None:
+    """Two requests with 200 KB bodies written in one go on one connection are both answered:
+    the head limit counts heads, not the bodies around them."""
+    gateway = await start()
+    body = _padded(200_000)
+    headers = credentials(
+        gateway, **{"Content-Type": "application/json", "Content-Length": str(len(body))}
+    )
+    one = rawhttp.head("POST", "/proxy/basispoort/sync", headers, "x") + body
+    async with rawhttp.connection(gateway.url) as (reader, writer):
+        writer.write(one + one)
+        await writer.drain()
+        first = await rawhttp.read_response(reader)
+        second = await rawhttp.read_response(reader)
+    assert (first.status, second.status) == (200, 200), (first.body, second.body)
+    assert len(upstream.received) == 2

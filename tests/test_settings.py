@@ -8,13 +8,16 @@ import pytest
 
 from gateway.settings import Settings, SettingsError, default_schemas_dir
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_defaults_from_an_empty_environment() -> None:
-    """With no variables set every setting has its documented default."""
+    """With no variables set every setting has its documented default, relative paths resolved
+    against the checkout the package runs from."""
     settings = Settings.from_env({})
-    assert settings.database_url == "sqlite://var/poortwachter.sqlite3"
-    assert settings.contracts_dir == Path("contracts")
-    assert settings.config_dir == Path("config")
+    assert settings.database_url == f"sqlite://{ROOT}/var/poortwachter.sqlite3"
+    assert settings.contracts_dir == ROOT / "contracts"
+    assert settings.config_dir == ROOT / "config"
     assert settings.host == "127.0.0.1"
     assert settings.port == 8000
     assert settings.timezone == "Europe/Amsterdam"
@@ -22,7 +25,12 @@ def test_defaults_from_an_empty_environment() -> None:
     assert settings.max_body_bytes == 128 * 1024 * 1024
     assert settings.log_write_timeout == 5.0
     assert settings.key_cache_seconds == 5.0
-    assert settings.suppliers_file == Path("config") / "suppliers.yaml"
+    assert settings.suppliers_file == ROOT / "config" / "suppliers.yaml"
+    assert settings.max_decompression_ratio == 100.0
+    assert (settings.body_timeout, settings.header_timeout) == (60.0, 10.0)
+    assert settings.max_header_bytes == 32 * 1024
+    assert (settings.body_workers, settings.large_bodies_at_once) == (2, 1)
+    assert settings.log_format == "text"
 
 
 def test_default_schemas_dir_holds_the_contract_schema() -> None:
@@ -111,3 +119,78 @@ def test_negative_limits_raise_settings_error(name: str) -> None:
     """Sizes, timeouts and limits may not be negative."""
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: "-5"})
+
+
+def test_relative_paths_follow_gateway_home_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GATEWAY_HOME anchors the SQLite path, contracts and config; the working directory does
+    not, so a command run elsewhere uses the same database."""
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"GATEWAY_HOME": "/srv/pw"})
+    assert settings.database_url == "sqlite:///srv/pw/var/poortwachter.sqlite3"
+    assert settings.contracts_dir == Path("/srv/pw/contracts")
+    assert settings.config_dir == Path("/srv/pw/config")
+    elsewhere = Settings.from_env({})
+    assert elsewhere.database_url == f"sqlite://{ROOT}/var/poortwachter.sqlite3"
+    absolute = Settings.from_env({"GATEWAY_DATABASE_URL": "sqlite:///data/pw.sqlite3"})
+    assert absolute.database_url == "sqlite:///data/pw.sqlite3"
+
+
+BAD_DATABASE_URLS = [
+    ("garbage", "not a database URL"),
+    ("mysql://pw:geheim@db/pw", "MySQL is not supported"),
+    ("sqlite:var/x.sqlite3", "write sqlite://PATH"),
+    ("sqlite://", "needs a file path"),
+    ("http://db.example/pw", "not a database URL"),
+]
+
+
+@pytest.mark.parametrize(("url", "says"), BAD_DATABASE_URLS, ids=[b[0] for b in BAD_DATABASE_URLS])
+def test_a_database_url_the_gateway_cannot_use_is_a_settings_error(url: str, says: str) -> None:
+    """GATEWAY_DATABASE_URL that is no SQLite or PostgreSQL URL is refused saying what to write,
+    without repeating the URL (it may hold a password)."""
+    with pytest.raises(SettingsError, match="GATEWAY_DATABASE_URL") as refused:
+        Settings.from_env({"GATEWAY_DATABASE_URL": url})
+    assert says in str(refused.value)
+    assert "geheim" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GATEWAY_MAX_DECOMPRESSION_RATIO", "0.5"),
+        ("GATEWAY_MAX_DECOMPRESSION_RATIO", "-1"),
+        ("GATEWAY_BODY_WORKERS", "0"),
+        ("GATEWAY_LARGE_BODIES_AT_ONCE", "0"),
+        ("GATEWAY_HEADER_TIMEOUT", "0"),
+        ("GATEWAY_MAX_HEADER_BYTES", "0"),
+        ("GATEWAY_BODY_TIMEOUT", "-1"),
+        ("GATEWAY_LOG_FORMAT", "xml"),
+    ],
+)
+def test_bounds_that_cannot_work_are_settings_errors(name: str, value: str) -> None:
+    """A ratio under 1, no workers, no header time or size, a negative body timeout or an
+    unknown log format is refused at start-up, naming the variable."""
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_bounds_are_read_from_the_environment() -> None:
+    """Each bound set in the environment is the one used (0 switches the ratio off)."""
+    settings = Settings.from_env(
+        {
+            "GATEWAY_MAX_DECOMPRESSION_RATIO": "0",
+            "GATEWAY_BODY_TIMEOUT": "5",
+            "GATEWAY_HEADER_TIMEOUT": "2.5",
+            "GATEWAY_MAX_HEADER_BYTES": "8192",
+            "GATEWAY_BODY_WORKERS": "4",
+            "GATEWAY_LARGE_BODIES_AT_ONCE": "2",
+            "GATEWAY_LOG_FORMAT": "json",
+        }
+    )
+    assert settings.max_decompression_ratio == 0
+    assert (settings.body_timeout, settings.header_timeout) == (5.0, 2.5)
+    assert settings.max_header_bytes == 8192
+    assert (settings.body_workers, settings.large_bodies_at_once) == (4, 2)
+    assert settings.log_format == "json"

@@ -25,6 +25,7 @@ from gateway.transfer import authenticate
 from gateway.transfer.state import OUTCOMES
 
 MAX_LIMIT = 500
+FILTERS = ("supplier", "school", "outcome", "from", "to", "limit", "before")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 logger = logging.getLogger("gateway.api")
 _encoder = msgspec.json.Encoder()
@@ -66,17 +67,19 @@ _DAY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
 
 def _moment(name: str, value: str, end_of_day: bool) -> datetime:
+    """``value`` as a moment in UTC. Problems say what was wrong, never what was written: a
+    filter value is the caller's text, and it could be anything (a BSN pasted in the wrong box)."""
     try:
         if _DAY.match(value):
             day = date.fromisoformat(value)
             return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        # Stored times are UTC; compare in UTC whatever offset the FG wrote.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except ValueError:
-        raise Rejected(
-            400, "bad-filter", f"{name}={value!r} is not an ISO 8601 date or time"
-        ) from None
-    # Stored times are UTC; compare in UTC whatever offset the FG wrote.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        raise Rejected(400, "bad-filter", f"{name} is not an ISO 8601 date or time") from None
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is after the last moment a date can hold
+        raise Rejected(400, "bad-filter", f"{name} is outside the years 1 to 9999 in UTC") from None
 
 
 def _int(name: str, value: str, low: int, high: int) -> int:
@@ -91,12 +94,11 @@ async def transfers(request: Request) -> Response:
     try:
         await authenticate.caller(request.headers, client_certificate(request.scope), keys, "fg")
         params = request.query_params
-        unknown = set(params) - {"supplier", "school", "outcome", "from", "to", "limit", "before"}
-        if unknown:
-            raise Rejected(400, "bad-filter", f"unknown parameter {sorted(unknown)[0]!r}")
-        repeated = sorted({k for k in params if len(params.getlist(k)) > 1})
+        if set(params) - set(FILTERS):
+            raise Rejected(400, "bad-filter", f"the only parameters are {', '.join(FILTERS)}")
+        repeated = [name for name in FILTERS if len(params.getlist(name)) > 1]
         if repeated:
-            raise Rejected(400, "bad-filter", f"parameter {repeated[0]!r} is given twice")
+            raise Rejected(400, "bad-filter", f"{repeated[0]} is given more than once")
         query = TransferRecord.all()
         if "supplier" in params:
             if not _SLUG.fullmatch(params["supplier"]):
@@ -105,8 +107,8 @@ async def transfers(request: Request) -> Response:
         if "school" in params:
             try:
                 school = School.parse(params["school"])
-            except SchoolCodeError as error:
-                raise Rejected(400, "bad-filter", str(error)) from None
+            except SchoolCodeError:
+                raise Rejected(400, "bad-filter", "school is not a BRIN (99XX or 99XX01)") from None
             query = query.filter(school=str(school))
         if "outcome" in params:
             if params["outcome"] not in OUTCOMES:

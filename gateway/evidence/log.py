@@ -37,6 +37,11 @@ class TransferLog:
         self._task: asyncio.Task[None] | None = None
 
     @property
+    def running(self) -> bool:
+        """Whether the writer takes entries (it stops only when the gateway stops)."""
+        return self._task is not None and not self._task.done()
+
+    @property
     def store(self) -> LogStore | None:
         """Where batches are committed (chosen at ``start`` for the connected database)."""
         return self._store
@@ -164,6 +169,10 @@ def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None])
 
 class NoTransferLog(TransferLog):
     """Records nothing. Only for ``make bench``, to measure what the real log costs."""
+
+    @property
+    def running(self) -> bool:
+        return True
 
     async def start(self) -> None:
         return None

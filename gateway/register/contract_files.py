@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
 
 from gateway.formats import fieldpaths
 from gateway.formats.json_compiled import CompiledPolicy
@@ -68,9 +69,15 @@ def load(
         except yamlfiles.YamlFileError as error:
             problems.append(error.problem)
             continue
-        schema_errors = sorted(check.iter_errors(document.data), key=lambda e: list(e.path))
+        # For a oneOf/anyOf error, the error of the branch that came closest says what is wrong.
+        schema_errors = sorted(
+            (best_match([error]) for error in check.iter_errors(document.data)),
+            key=lambda e: list(e.path),
+        )
         if schema_errors:
             problems.extend(document.problem(list(e.path), e.message) for e in schema_errors)
+            # and what the field checks still find in the routes the schema errors leave legible
+            problems.extend(_legible_route_problems(document, payload_schemas))
             continue
         agreement, found = _agreement(document, payload_schemas, known_suppliers)
         problems.extend(found)
@@ -146,6 +153,38 @@ def _agreement(
         source=document.file,
     )
     return agreement, problems
+
+
+def _legible_route_problems(
+    document: yamlfiles.YamlDocument, payload_schemas: Mapping[str, PayloadSchema]
+) -> list[Problem]:
+    """The field checks of each route whose fields can be read, in a file with schema errors:
+    so that ``check`` lists every problem of a file at once, not the schema's first."""
+    routes = document.data.get("routes") if isinstance(document.data, dict) else None
+    problems: list[Problem] = []
+    for index, raw in enumerate(routes if isinstance(routes, list) else []):
+        if not isinstance(raw, dict) or raw.get("payload", "las-sync") not in payload_schemas:
+            continue
+        fields = raw.get("fields")
+        if not (isinstance(fields, list) and all(_legible_field(f) for f in fields)):
+            continue
+        specials = raw.get("special_categories", [])
+        legible = isinstance(specials, list) and all(
+            isinstance(e, dict) and isinstance(e.get("field"), str) and "legal_basis" in e
+            for e in specials
+        )
+        route = {"method": "", "path": "", **raw, "fields": fields}
+        route["special_categories"] = specials if legible else []
+        found = _route(document, ["routes", index], route, payload_schemas, ValueHandling())[1]
+        problems.extend(found)
+    return problems
+
+
+def _legible_field(entry: Any) -> bool:
+    """A fields entry the field checks can read: a path, or an object with a path."""
+    return isinstance(entry, str) or (
+        isinstance(entry, dict) and isinstance(entry.get("path"), str)
+    )
 
 
 def _route(

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 from yarl import URL
@@ -36,9 +37,10 @@ class Supplier:
 
 
 class SupplierConfigError(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], slugs: frozenset[str] = frozenset()) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.slugs = slugs  # the suppliers the file names, whatever is wrong with them
 
 
 def env_name(slug: str) -> str:
@@ -55,7 +57,11 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
         Draft202012Validator(schema).iter_errors(document.data), key=lambda e: list(e.path)
     )
     if errors:
-        raise SupplierConfigError([document.problem(list(e.path), e.message) for e in errors])
+        named = document.data.get("suppliers") if isinstance(document.data, dict) else None
+        raise SupplierConfigError(
+            [document.problem(list(e.path), e.message) for e in errors],
+            frozenset(named) if isinstance(named, dict) else frozenset(),
+        )
     suppliers = {}
     problems: list[Problem] = []
     for slug, raw in document.data["suppliers"].items():
@@ -63,7 +69,7 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
         if supplier is not None:
             suppliers[slug] = supplier
     if problems:
-        raise SupplierConfigError(problems)
+        raise SupplierConfigError(problems, frozenset(document.data["suppliers"]))
     return suppliers
 
 
@@ -77,18 +83,13 @@ def _supplier(
 ) -> Supplier | None:
     where = ["suppliers", slug]
     upstream = environ.get(env_name(slug)) or raw["upstream"]
-    url = URL(upstream)
-    if url.scheme not in ("http", "https") or not url.host or url.query_string or url.fragment:
-        source = env_name(slug) if env_name(slug) in environ else "upstream"
-        problems.append(
-            document.problem(
-                [*where, "upstream"],
-                f"{source}={upstream!r} is not an http(s) base URL without query or fragment",
-            )
-        )
+    source = env_name(slug) if env_name(slug) in environ else "upstream"
+    url, unusable = base_url(upstream)
+    if url is None:
+        parts = urlsplit(upstream)
+        shown = "(a URL with a password)" if parts.password is not None else repr(upstream)
+        problems.append(document.problem([*where, "upstream"], f"{source}={shown} {unusable}"))
         return None
-    if not url.path.endswith("/"):
-        url = url.with_path(url.path + "/")
     credential = None
     if "credentials" in raw:
         spec = raw["credentials"]
@@ -114,6 +115,35 @@ def _supplier(
         credential=credential,
         tls=tls,
     )
+
+
+def base_url(text: str) -> tuple[URL | None, str]:
+    """``text`` as a base URL ending in ``/`` (added if missing), or None and why it cannot be one.
+
+    People write ``http://127.0.0.1:8080`` as often as ``http://127.0.0.1:8080/``; both mean the
+    same base. What cannot be a base is refused here, at start-up, so that it never turns into
+    a refusal of every caller's request: credentials in the URL (they would be sent along and
+    end up in logs), a query or fragment, or dot segments (which would be resolved away, so the
+    base would not be the one written). ``loading`` then checks that the forward step can build
+    a request on the base.
+    """
+    try:
+        url = URL(text)
+        url.port  # noqa: B018 - yarl checks the port only when it is read
+    except (ValueError, TypeError):
+        return None, "is not a URL"
+    if url.scheme not in ("http", "https") or not url.host:
+        return None, "is not an http:// or https:// URL with a host"
+    if url.user is not None or url.password is not None:
+        return None, "carries a user name or password; use credentials: in this file instead"
+    if url.query_string or url.fragment or "?" in text or "#" in text:
+        return None, "has a query or fragment; a base URL has neither"
+    written = urlsplit(text).path.split("/")
+    if any(segment.lower().replace("%2e", ".") in (".", "..") for segment in written):
+        return None, "has dot segments in its path; write the path they stand for"
+    if not str(url).endswith("/"):
+        url = URL(str(url) + "/", encoded=True)
+    return url, ""
 
 
 def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:

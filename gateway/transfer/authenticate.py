@@ -39,8 +39,11 @@ def school(headers: Mapping[str, str]) -> School:
         raise Rejected(400, "missing-school", "name the school with X-School: <BRIN>")
     try:
         return School.parse(code)
-    except SchoolCodeError as error:
-        raise Rejected(400, "missing-school", str(error)) from None
+    except SchoolCodeError:
+        # Said in the gateway's words: the header is the caller's text and could hold anything.
+        raise Rejected(
+            400, "missing-school", "X-School is not a BRIN (99XX), with or without a dependance"
+        ) from None
 
 
 def may_send_for(client: Client, school: School) -> None:

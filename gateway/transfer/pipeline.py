@@ -8,7 +8,8 @@ and the log entry is durable.
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl, unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gateway import logs
 from gateway.access.keys import KeyStore
 from gateway.access.tls import client_certificate
 from gateway.evidence.instances import Instance
@@ -32,11 +34,15 @@ from gateway.problems import (
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
-from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement
+from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
+
+# How much bigger a compressed body's work is than its compressed size, to decide where its
+# decompression runs (gzip of a sync is about 8 times smaller).
+COMPRESSION_GUESS = 8
 
 
 @dataclass
@@ -52,6 +58,22 @@ class Gateway:
     upstream: forward.Upstream
     limits: ClientLimits
     instance: Instance
+    workers: work.BodyWorkers
+
+    def __post_init__(self) -> None:
+        self.body_limits = receive.BodyLimits(
+            max_bytes=self.settings.max_body_bytes,
+            max_ratio=self.settings.max_decompression_ratio,
+            seconds=self.settings.body_timeout,
+        )
+        self._recording: set[asyncio.Task[None]] = set()
+
+    def record_refused(self, transfer: Transfer) -> None:
+        """Record a request the HTTP protocol refused before it reached ``handle``; the protocol
+        answers at once and does not wait for the entry."""
+        task = asyncio.get_running_loop().create_task(self._record_end(transfer))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
 
     async def handle(self, request: Request) -> Response:
         slug: str = request.path_params["supplier"]
@@ -68,13 +90,18 @@ class Gateway:
                 answer = await self._transfer(request, transfer, slug, raw_path)
         except LogUnavailable as refusal:
             logger.error("transfer %s refused: %s", transfer.id, refusal.detail)
+            transfer.finish(BLOCKED, refusal.status_code, problem=refusal.problem)
+            logs.transfer_line(transfer)
             return refusal_response(refusal, str(transfer.id))
         except Refusal as refusal:
-            transfer.finish(refusal.outcome, refusal.status_code, problem=refusal.problem)
+            upstream_status = getattr(refusal, "upstream_status", None)
+            transfer.finish(
+                refusal.outcome, refusal.status_code, upstream_status, problem=refusal.problem
+            )
             await self._record_end(transfer)
             response = refusal_response(refusal, str(transfer.id))
-            if refusal.status_code == 413:
-                # Do not read the rest of an oversized body: close the connection instead.
+            if refusal.status_code in (408, 413):
+                # Do not read the rest of an oversized or slow body: close the connection.
                 response.headers["Connection"] = "close"
             return response
         except Exception:
@@ -100,7 +127,7 @@ class Gateway:
         assert transfer.client is not None
         supplier = self.suppliers.get(slug)
         if supplier is None:
-            raise Rejected(404, "unknown-supplier", f"no supplier {slug!r} is configured")
+            raise Rejected(404, "unknown-supplier", "no supplier of that name is configured")
         # The school is on record even when refused: the FG asks "who tried to send 98YY's data?"
         transfer.school = authenticate.school(request.headers)
         authenticate.may_send_for(transfer.client, transfer.school)
@@ -114,28 +141,49 @@ class Gateway:
         transfer.path = transfer.route.path
         query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
         url = forward.upstream_url(supplier, raw_path, query)
-        # 3. receive and filter
-        raw = await receive.body(request.headers, request.stream(), self.settings.max_body_bytes)
+        # 3. receive and filter (the CPU work off the event loop when the body is large)
+        received = await receive.body(request.headers, request.stream(), self.body_limits)
+        raw = received.raw
+        if received.compressed:
+            size = len(raw) * COMPRESSION_GUESS
+            raw = await self.workers.run(size, receive.decoded, received, self.body_limits)
+        else:
+            raw = receive.decoded(received, self.body_limits)
+        del received
         body: bytes | bytearray | None = None
         if raw:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
-            result, named = filter.payload(raw, transfer.route, schema, self.settings.bounds)
-            del raw  # a large sync is in memory once: free it before sending what goes out
-            transfer.filtered = result  # on record, also when what it found blocks the transfer
-            filter.same_school(named, transfer.school)
-            filter.enforce(result, transfer.route)
-            body = result.body
-            transfer.body_sha256 = hashlib.sha256(body).hexdigest()
+            handed, size = work.Handover(raw), len(raw)
+            del raw  # the work holds the only reference, and frees it before encoding
+            worked = await self.workers.run(
+                size, work.body_work, handed, transfer.route, schema, self.settings.bounds
+            )
+            transfer.filtered = worked.filtered  # on record, also when what it found blocks
+            filter.same_school(worked.named, transfer.school)
+            filter.enforce(worked.filtered, transfer.route)
+            body = worked.body
+            transfer.body_sha256 = worked.sha256
         # 4. record: durable before anything leaves
-        await self.log.begin(transfer)
+        try:
+            await self.log.begin(transfer)
+        except LogUnavailable:
+            # The pending entry may still be committed after this transfer gave up on it: queue
+            # its ending too (nothing was sent), or it would stay pending and later turn
+            # unknown, "the data may have left".
+            transfer.finish(BLOCKED, 503, problem="log-unavailable")
+            with contextlib.suppress(LogUnavailable):
+                await self.log.complete(transfer)
+            raise
         transfer.recorded = True
         # 5. forward
-        return await self.upstream.send(
-            supplier, request.method, url, body, request.headers, str(transfer.id)
+        headers = forward.request_headers(
+            request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
         )
+        return await self.upstream.send(supplier, request.method, url, body, headers)
 
     async def _record_end(self, transfer: Transfer) -> None:
+        logs.transfer_line(transfer)
         try:
             if transfer.recorded:
                 await self.log.complete(transfer)

@@ -11,6 +11,12 @@ from typing import Any
 from gateway.formats.filtered import sorted_counts
 from gateway.transfer.state import PENDING, Transfer
 
+# Methods the log names; any other (PROPFIND, UNSUBSCRIBE, ...) is written as OTHER, so that the
+# method column holds only names the gateway knows.
+METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
 
 def entry(transfer: Transfer) -> dict[str, Any]:
     """The log entry for ``transfer``: field paths, counts and hashes, never pupil values."""
@@ -26,7 +32,7 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "supplier": transfer.supplier,
         "agreement_reference": transfer.agreement.reference if transfer.agreement else None,
         "agreement_version": transfer.agreement.version if transfer.agreement else None,
-        "method": transfer.method,
+        "method": transfer.method if transfer.method in METHODS else "OTHER",
         "path": transfer.path[:2048],
         "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,
         # What left: nothing, for a transfer refused before it was sent; what the filter took

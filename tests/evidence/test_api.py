@@ -346,6 +346,9 @@ BAD = [
     {"before": "x"},
     {"sort": "asc"},
     {"Supplier": "basispoort"},
+    {"from": "9999-12-31T23:59:59-01:00"},  # after the last moment in UTC
+    {"to": "0001-01-01T00:00:00+01:00"},  # before the first
+    {"to": "9999-12-31T23:59:59.999999-14:00"},
 ]
 
 
@@ -367,3 +370,29 @@ async def test_a_non_ascii_digit_limit_is_a_bad_filter(start_gateway: Any) -> No
     """A limit written with a superscript digit is a 400 bad-filter, not a server error."""
     gateway = await start_gateway()
     assert_problem(await listing(gateway, limit="²"), 400, "bad-filter")
+
+
+BSN = "123456782"
+ECHOED = [
+    ("supplier", [("supplier", f"Leerling-{BSN}")]),
+    ("school", [("school", BSN)]),
+    ("outcome", [("outcome", BSN)]),
+    ("from", [("from", BSN)]),
+    ("to", [("to", f"{BSN}T00:00")]),
+    ("limit", [("limit", BSN + "0")]),
+    ("before", [("before", "x" + BSN)]),
+    ("unknown parameter", [(BSN, "1")]),
+    ("repeated parameter", [("school", "99XX"), ("school", BSN)]),
+]
+
+
+@pytest.mark.parametrize(("case", "params"), ECHOED, ids=[e[0] for e in ECHOED])
+async def test_a_bad_filter_never_echoes_its_value(
+    start_gateway: Any, case: str, params: list[tuple[str, str]]
+) -> None:
+    """A BSN pasted into a filter (or used as a parameter name) is a 400 bad-filter whose
+    problem body does not repeat it."""
+    gateway = await start_gateway()
+    response = await gateway.client.get("/api/transfers", params=params, headers=fg(gateway))
+    assert_problem(response, 400, "bad-filter")
+    assert BSN not in response.text
