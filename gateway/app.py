@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -16,12 +17,14 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
 from gateway import database
 from gateway.access.keys import KeyStore
+from gateway.console import scan, site
+from gateway.console.sources import EnforcedRegister, Sources, load_organisation
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
@@ -73,6 +76,22 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         instance=Instance(settings.heartbeat_seconds),
     )
 
+    console = site.Console(
+        settings=settings,
+        sources=Sources(
+            register=EnforcedRegister(enforced.register),
+            organisation=load_organisation(settings.organisation_file),
+            special_paths={
+                known.path: known.special_category
+                for schema in enforced.payload_schemas.values()
+                for known in schema.fields.values()
+                if known.special_category
+            },
+        ),
+        log=gateway.log,
+        suppliers=tuple(sorted(enforced.suppliers)),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await database.migrate(settings.database_url)
@@ -80,6 +99,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
+        scanning = asyncio.create_task(_scan_log(), name="console-scan")
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -92,6 +112,9 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         try:
             yield
         finally:
+            scanning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scanning
             await gateway.instance.stop()
             await gateway.upstream.stop()
             await gateway.log.stop()
@@ -105,13 +128,24 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/problems/{problem}", problem_type, methods=["GET"]),
+            Route("/fg", site.home, methods=["GET"]),
+            Mount("/fg", app=site.create(console)),
         ],
         lifespan=lifespan,
         middleware=[Middleware(DirectProxy, gateway=gateway)],
         exception_handlers={404: not_found, 405: not_allowed, Exception: internal_error},
     )
     app.state.gateway = gateway
+    app.state.console = console
     return app
+
+
+async def _scan_log() -> None:
+    """The console's scan of field paths, caught up once at start-up (pages catch up too)."""
+    try:
+        await scan.catch_up_all()
+    except Exception:
+        logger.exception("the console could not scan the transfer log; pages will retry")
 
 
 class DirectProxy:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
-MODELS = ["gateway.access.models", "gateway.evidence.models"]
+MODELS = ["gateway.access.models", "gateway.evidence.models", "gateway.console.models"]
 
 
 def config(database_url: str) -> dict[str, Any]:
