@@ -99,7 +99,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
-        scanning = asyncio.create_task(_scan_log(), name="console-scan")
+        scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -140,10 +140,10 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     return app
 
 
-async def _scan_log() -> None:
-    """The console's scan of field paths, caught up once at start-up (pages catch up too)."""
+async def _scan_log(console: site.Console) -> None:
+    """The console's scan of the log, caught up once at start-up (its pages catch up too)."""
     try:
-        await scan.catch_up_all()
+        await scan.catch_up_all(console.queue.special_paths)
     except Exception:
         logger.exception("the console could not scan the transfer log; pages will retry")
 

@@ -60,6 +60,23 @@ class FieldPathSeen(Model):
         unique_together = (("supplier", "role", "path"),)
 
 
+class FlaggedTransfer(Model):
+    """A transfer the review queue or the Overzicht counts, with why: one small row per
+    transfer that was blocked, had special-category fields stripped, or had values found
+    invalid or holding identifiers."""
+
+    seq = fields.BigIntField(primary_key=True, generated=False)  # the transfer's seq
+    started_at = fields.DatetimeField(db_index=True)
+    supplier = fields.CharField(max_length=63, null=True)
+    blocked = fields.BooleanField(default=False)
+    special = fields.BooleanField(default=False)
+    inspected = fields.BooleanField(default=False)
+    invalid = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "flagged_transfer"
+
+
 class ScanMark(Model):
     """How far a console scan of the transfer log has read (the last ``seq`` it took in)."""
 

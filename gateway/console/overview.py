@@ -1,4 +1,4 @@
-"""Overzicht: what left in a period, per supplier and per Amsterdam day, in three queries."""
+"""Overzicht: what left in a period, per supplier and per Amsterdam day."""
 
 from __future__ import annotations
 
@@ -29,49 +29,70 @@ class StrippedField:
     transfers: int  # transfers that had it taken out
 
 
-async def per_supplier(since: datetime) -> list[SupplierTotals]:
-    """Totals per supplier of the entries started at or after ``since``, busiest first."""
+async def per_supplier(since: datetime, zone: ZoneInfo) -> list[SupplierTotals]:
+    """Totals per supplier of the entries started at or after ``since``, busiest first, with
+    transfers per Amsterdam day: hourly sums read from one index, and the flag rows of the
+    console's scan for invalid and inspected values."""
+    found: dict[str | None, SupplierTotals] = {}
+    for (supplier, hour), counts in (await hourly(since)).items():
+        totals = found.setdefault(supplier, SupplierTotals(supplier))
+        totals.transfers += counts.transfers
+        totals.pupils += counts.pupils
+        totals.blocked += counts.blocked
+        totals.rejected += counts.rejected
+        day = hour.astimezone(zone).date()
+        totals.daily[day] = totals.daily.get(day, 0) + counts.transfers
     sql = Sql.connected()
     statement = (
-        "SELECT t.supplier AS supplier, COUNT(*) AS transfers, "
-        "COALESCE(SUM(t.records), 0) AS pupils, "
-        "SUM(CASE WHEN t.outcome = 'blocked' THEN 1 ELSE 0 END) AS blocked, "
-        "SUM(CASE WHEN t.outcome = 'rejected' THEN 1 ELSE 0 END) AS rejected, "
-        f"SUM(CASE WHEN {sql.nonempty('t.fields_invalid')} THEN 1 ELSE 0 END) AS invalid, "
-        f"SUM(CASE WHEN {sql.nonempty('t.fields_inspected')} THEN 1 ELSE 0 END) AS inspected "
-        f"FROM transfer t WHERE t.started_at >= {sql.time(since)} "
-        "GROUP BY t.supplier ORDER BY transfers DESC"
+        "SELECT f.supplier AS supplier, "
+        f"SUM(CASE WHEN f.invalid = {sql.p(True)} THEN 1 ELSE 0 END) AS invalid, "
+        f"SUM(CASE WHEN f.inspected = {sql.p(True)} THEN 1 ELSE 0 END) AS inspected "
+        f"FROM flagged_transfer f WHERE f.started_at >= {sql.time(since)} GROUP BY f.supplier"
     )
-    return [
-        SupplierTotals(
-            r["supplier"],
-            transfers=int(r["transfers"] or 0),
-            pupils=int(r["pupils"] or 0),
-            blocked=int(r["blocked"] or 0),
-            rejected=int(r["rejected"] or 0),
-            invalid=int(r["invalid"] or 0),
-            inspected=int(r["inspected"] or 0),
-        )
-        for r in await rows(sql, statement)
-    ]
+    for r in await rows(sql, statement):
+        if r["supplier"] in found:
+            found[r["supplier"]].invalid = int(r["invalid"] or 0)
+            found[r["supplier"]].inspected = int(r["inspected"] or 0)
+    return sorted(found.values(), key=lambda t: (-t.transfers, t.supplier or ""))
 
 
-async def daily(since: datetime, zone: ZoneInfo) -> dict[str | None, dict[date, tuple[int, int]]]:
-    """Per supplier and Amsterdam day: (transfers, pupils), from hourly counts in UTC."""
+@dataclass
+class HourCounts:
+    transfers: int = 0
+    pupils: int = 0
+    blocked: int = 0
+    rejected: int = 0
+
+
+async def hourly(since: datetime) -> dict[tuple[str | None, datetime], HourCounts]:
+    """Per supplier and UTC hour since ``since``: transfers, pupils, blocked and rejected
+    (all from the index on started_at, supplier, outcome and records)."""
     sql = Sql.connected()
     hour = sql.hour("t.started_at")
     statement = (
         f"SELECT t.supplier AS supplier, {hour} AS hour, COUNT(*) AS n, "
-        "COALESCE(SUM(t.records), 0) AS pupils "
+        "COALESCE(SUM(t.records), 0) AS pupils, "
+        "SUM(CASE WHEN t.outcome = 'blocked' THEN 1 ELSE 0 END) AS blocked, "
+        "SUM(CASE WHEN t.outcome = 'rejected' THEN 1 ELSE 0 END) AS rejected "
         f"FROM transfer t WHERE t.started_at >= {sql.time(since)} "
-        f"GROUP BY t.supplier, {hour}"
+        # Hour first: SQLite then reads the (started_at, ...) index in order, without the table.
+        f"GROUP BY {hour}, t.supplier"
     )
+    return {
+        (r["supplier"], datetime.fromisoformat(f"{r['hour']}:00:00+00:00")): HourCounts(
+            int(r["n"]), int(r["pupils"]), int(r["blocked"] or 0), int(r["rejected"] or 0)
+        )
+        for r in await rows(sql, statement)
+    }
+
+
+async def daily(since: datetime, zone: ZoneInfo) -> dict[str | None, dict[date, tuple[int, int]]]:
+    """Per supplier and Amsterdam day: (transfers, pupils), from hourly counts in UTC."""
     result: dict[str | None, dict[date, tuple[int, int]]] = defaultdict(dict)
-    for r in await rows(sql, statement):
-        moment = datetime.fromisoformat(f"{r['hour']}:00:00+00:00")
-        local = moment.astimezone(zone).date()
-        transfers, pupils = result[r["supplier"]].get(local, (0, 0))
-        result[r["supplier"]][local] = (transfers + int(r["n"]), pupils + int(r["pupils"]))
+    for (supplier, hour), counts in (await hourly(since)).items():
+        local = hour.astimezone(zone).date()
+        transfers, pupils = result[supplier].get(local, (0, 0))
+        result[supplier][local] = (transfers + counts.transfers, pupils + counts.pupils)
     return dict(result)
 
 

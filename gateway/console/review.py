@@ -28,7 +28,7 @@ from gateway.console import overview, transfers
 from gateway.console.dutch import day_start
 from gateway.console.models import FieldPathSeen, ReviewMark
 from gateway.console.sql import Sql, rows
-from gateway.console.transfers import _COLUMNS, PAGE_SIZE, _record
+from gateway.console.transfers import PAGE_SIZE
 from gateway.evidence.models import TransferRecord
 from gateway.formats.inspection import inspect
 
@@ -132,36 +132,32 @@ class ReviewQueue:
     def __init__(self, special_paths: Mapping[str, str]) -> None:
         self._special = dict(sorted(special_paths.items()))
 
-    def _condition(self, sql: Sql, reason: str | None) -> str:
-        """Which entries are items, for one reason or any (placeholders only for those used)."""
-
-        def term(name: str) -> str:
-            if name == "blocked":
-                return "t.outcome = 'blocked'"
-            if name == "special":
-                paths = [sql.has_path("t.fields_stripped", p) for p in self._special]
-                return " OR ".join(paths) or "1 = 0"
-            return sql.nonempty("t.fields_inspected")
-
-        chosen = [reason] if reason else list(REASONS)
-        return "(" + " OR ".join(f"({term(r)})" for r in chosen) + ")"
+    @property
+    def special_paths(self) -> Mapping[str, str]:
+        return self._special
 
     @staticmethod
-    def _state(state: str) -> str:
-        marked = (
-            "EXISTS (SELECT 1 FROM review_mark m "
-            f"WHERE m.kind = '{TRANSFER}' AND m.transfer_seq = t.seq)"
-        )
-        return {"open": f"NOT {marked}", "beoordeeld": marked}.get(state, "1 = 1")
+    def _where(sql: Sql, state: str, reason: str | None) -> str:
+        """Which flag rows are items in ``state``, for one reason or any."""
+        chosen = [reason] if reason else list(REASONS)
+        terms = ["(" + " OR ".join(f"f.{r} = {sql.p(True)}" for r in chosen) + ")"]
+        if state in ("open", "beoordeeld"):
+            marked = (
+                "EXISTS (SELECT 1 FROM review_mark m "
+                f"WHERE m.kind = {sql.p(TRANSFER)} AND m.transfer_seq = f.seq)"
+            )
+            terms.append(f"NOT {marked}" if state == "open" else marked)
+        return " AND ".join(terms)
 
     async def transfer_counts(self, state: str) -> TransferCounts:
+        """How many transfer items there are in ``state``, in all and per reason."""
         sql = Sql.connected()
         cases = ", ".join(
-            f"SUM(CASE WHEN {self._condition(sql, r)} THEN 1 ELSE 0 END) AS {r}" for r in REASONS
+            f"SUM(CASE WHEN f.{r} = {sql.p(True)} THEN 1 ELSE 0 END) AS {r}" for r in REASONS
         )
         statement = (
-            f"SELECT COUNT(*) AS total, {cases} FROM transfer t "
-            f"WHERE {self._condition(sql, None)} AND {self._state(state)}"
+            f"SELECT COUNT(*) AS total, {cases} FROM flagged_transfer f "
+            f"WHERE {self._where(sql, state, None)}"
         )
         row = (await rows(sql, statement))[0]
         return TransferCounts(*(int(row[k] or 0) for k in ("total", *REASONS)))
@@ -172,16 +168,13 @@ class ReviewQueue:
         """One page of transfer items, newest first."""
         sql = Sql.connected()
         statement = (
-            f"SELECT {_COLUMNS} FROM transfer t "
-            f"WHERE {self._condition(sql, reason)} AND {self._state(state)} "
-            f"ORDER BY t.seq DESC LIMIT {sql.p(size)} OFFSET {sql.p((page - 1) * size)}"
+            f"SELECT f.seq FROM flagged_transfer f WHERE {self._where(sql, state, reason)} "
+            f"ORDER BY f.seq DESC LIMIT {sql.p(size)} OFFSET {sql.p((page - 1) * size)}"
         )
-        records = [_record(r) for r in await rows(sql, statement)]
+        seqs = [int(r["seq"]) for r in await rows(sql, statement)]
+        records = await TransferRecord.filter(seq__in=seqs).order_by("-seq") if seqs else []
         marks = {
-            m.transfer_seq: m
-            for m in await ReviewMark.filter(
-                kind=TRANSFER, transfer_seq__in=[r.seq for r in records]
-            )
+            m.transfer_seq: m for m in await ReviewMark.filter(kind=TRANSFER, transfer_seq__in=seqs)
         }
         return [self.item(r, marks.get(r.seq)) for r in records]
 

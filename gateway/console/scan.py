@@ -1,28 +1,35 @@
-"""The field paths each supplier has been sent or had stripped, and the first transfer of each.
+"""What the review queue and the Overzicht need from every entry, read once per entry.
 
-The review queue asks which paths are new; answering from the whole log on every visit would
-read every entry's field lists. Instead this scan reads the entries it has not read yet, in
-``seq`` order, and keeps one row per (supplier, role, path) with the first transfer that had it.
+The queue asks which field paths are new to a supplier and which transfers were blocked, had
+special-category fields stripped, or carried identifiers; answering from the whole log on
+every visit would read every entry's field lists (0.3 to 0.5 s for 100,000 on SQLite). Instead
+this scan reads the entries it has not read yet, in ``seq`` order, and keeps one row per
+(supplier, role, path) with the first transfer that had it, and one small ``FlaggedTransfer``
+row per transfer with anything to flag. What it reads does not change after the entry is
+written (fields at insert; a refusal is written with its outcome).
 
 On PostgreSQL an entry can commit after one with a higher ``seq`` (several writers), so every
 scan reads again the ``RESCAN`` entries below where the last one stopped; a path's first
-transfer only ever moves to an earlier one. An entry committed more than ``RESCAN`` entries
-late would be missed as a first; its path is still found at its next transfer.
+transfer only ever moves to an earlier one, and a flag row is written once. An entry committed
+more than ``RESCAN`` entries late would be missed (its path is still found at its next
+transfer). SQLite has one writer at a time, so ``seq`` order is commit order there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from gateway.console.models import FieldPathSeen, ScanMark
+from gateway.console.models import FieldPathSeen, FlaggedTransfer, ScanMark
 from gateway.console.sql import Sql, moment, rows
 
 MARK = "field_paths"
 RESCAN = 5000
-BATCH = 20_000
+BATCH = 5_000  # entries a background catch-up reads at a time
+PAGE_BATCH = 2_000  # entries a page reads before it answers (about 0.1 s); the rest waits
 
 
 def _decoded(value: Any) -> Any:
@@ -51,20 +58,60 @@ def first_seen(
     return found
 
 
-async def catch_up(batch: int = BATCH) -> int:
-    """Read up to ``batch`` entries not read before; returns how many were new."""
+def flags(entry: dict[str, Any], special: Collection[str]) -> FlaggedTransfer | None:
+    """The flag row of one entry, or None when it has nothing to flag."""
+    stripped = _decoded(entry["fields_stripped"]) or {}
+    row = FlaggedTransfer(
+        seq=int(entry["seq"]),
+        started_at=moment(entry["started_at"]),
+        supplier=entry["supplier"],
+        blocked=entry["outcome"] == "blocked",
+        special=any(path in special for path in stripped),
+        inspected=bool(_decoded(entry["fields_inspected"])),
+        invalid=bool(_decoded(entry["fields_invalid"])),
+    )
+    return row if row.blocked or row.special or row.inspected or row.invalid else None
+
+
+def _read(
+    entries: list[dict[str, Any]], special: Collection[str]
+) -> tuple[dict[tuple[str, str, str], tuple[int, datetime]], list[FlaggedTransfer]]:
+    return first_seen(entries), [f for e in entries if (f := flags(e, special)) is not None]
+
+
+_running = asyncio.Lock()
+
+
+async def catch_up(special: Collection[str], batch: int = BATCH) -> int:
+    """Read up to ``batch`` entries not read before (``special``: the special-category field
+    paths); returns how many were new. A pending entry is read as it is: its fields are final
+    when it is written, and only a refusal, written with its outcome at once, is blocked.
+
+    While another catch-up runs in this process this one returns 0 at once: a page does not
+    wait for the start-up scan, it says how far behind the scan is."""
+    if _running.locked():
+        return 0
+    async with _running:
+        return await _catch_up(special, batch)
+
+
+async def _catch_up(special: Collection[str], batch: int) -> int:
     mark = await ScanMark.get_or_none(name=MARK)
     last = mark.seq if mark else 0
     sql = Sql.connected()
+    rescan = 0 if sql.dialect == "sqlite" else RESCAN
     statement = (
-        "SELECT t.seq, t.started_at, t.supplier, t.fields_forwarded, t.fields_stripped "
-        f"FROM transfer t WHERE t.seq > {sql.p(max(0, last - RESCAN))} "
-        f"ORDER BY t.seq LIMIT {sql.p(batch + RESCAN)}"
+        "SELECT t.seq, t.started_at, t.supplier, t.outcome, t.fields_forwarded, "
+        "t.fields_stripped, t.fields_invalid, t.fields_inspected "
+        f"FROM transfer t WHERE t.seq > {sql.p(max(0, last - rescan))} "
+        f"ORDER BY t.seq LIMIT {sql.p(batch + rescan)}"
     )
     entries = await rows(sql, statement)
     if not entries:
         return 0
-    found = first_seen(entries)
+    # Decoding thousands of field lists is CPU work: on a thread, so the event loop (and the
+    # transfers on it) keeps answering meanwhile.
+    found, flagged = await asyncio.to_thread(_read, entries, special)
     known = {(s.supplier, s.role, s.path): s for s in await FieldPathSeen.all()}
     new = []
     for key, (seq, at) in found.items():
@@ -77,6 +124,8 @@ async def catch_up(batch: int = BATCH) -> int:
             await FieldPathSeen.filter(id=seen.id).update(first_seq=seq, first_at=at)
     if new:
         await FieldPathSeen.bulk_create(new, ignore_conflicts=True)
+    if flagged:
+        await FlaggedTransfer.bulk_create(flagged, ignore_conflicts=True)
     highest = max(int(e["seq"]) for e in entries)
     if highest > last:
         await ScanMark.update_or_create(defaults={"seq": highest}, name=MARK)
@@ -93,7 +142,9 @@ async def behind() -> int:
     return int((await rows(sql, statement))[0]["n"])
 
 
-async def catch_up_all(batch: int = BATCH) -> None:
+async def catch_up_all(special: Collection[str], batch: int = BATCH) -> None:
     """Read everything not read yet, a batch at a time (in the background at start-up)."""
-    while await catch_up(batch) >= batch:
-        pass
+    async with _running:
+        read = batch
+        while read >= batch:
+            read = await _catch_up(special, batch)

@@ -46,10 +46,10 @@ def _record(row: dict[str, object]) -> TransferRecord:
 
 async def page(selected: TransferFilter, zone: ZoneInfo, size: int = PAGE_SIZE) -> Page:
     """One page of the entries ``selected`` picks, newest first, and how many there are."""
-    sql = Sql.connected()
-    where = selected.where(sql, zone)
-    counted = await rows(sql, f"SELECT COUNT(*) AS n FROM transfer t WHERE {where}")
-    total = int(counted[0]["n"])
+    return (await page_and_facets(selected, zone, size))[0]
+
+
+async def _page(selected: TransferFilter, zone: ZoneInfo, size: int, total: int) -> Page:
     sql = Sql.connected()
     where = selected.where(sql, zone)
     statement = (
@@ -60,21 +60,63 @@ async def page(selected: TransferFilter, zone: ZoneInfo, size: int = PAGE_SIZE) 
     return Page(found, total, selected.page, size)
 
 
-async def facets(selected: TransferFilter, zone: ZoneInfo) -> dict[str, list[FacetValue]]:
-    """Per facet column, the values among the selected entries with their counts."""
-    result = {}
-    for column in FACETS:
+async def _combinations(
+    selected: TransferFilter, zone: ZoneInfo
+) -> dict[tuple[str | None, ...], int]:
+    """How many selected entries have each combination of facet values: one pass over them
+    answers every facet and the total."""
+    sql = Sql.connected()
+    columns = ", ".join(f"t.{c}" for c in FACETS)
+    statement = (
+        f"SELECT {columns}, COUNT(*) AS n FROM transfer t "
+        f"WHERE {selected.where(sql, zone)} GROUP BY {columns}"
+    )
+    return {
+        tuple(None if r[c] is None else str(r[c]) for c in FACETS): int(r["n"])
+        for r in await rows(sql, statement)
+    }
+
+
+async def _facet(selected: TransferFilter, zone: ZoneInfo, column: str) -> list[FacetValue]:
+    sql = Sql.connected()
+    statement = (
+        f"SELECT t.{column} AS value, COUNT(*) AS n FROM transfer t "
+        f"WHERE {selected.where(sql, zone)} GROUP BY t.{column}"
+    )
+    counted = [
+        FacetValue(None if r["value"] is None else str(r["value"]), int(r["n"]))
+        for r in await rows(sql, statement)
+    ]
+    counted.sort(key=lambda f: (-f.count, f.value or ""))
+    return counted[:FACET_LIMIT]
+
+
+async def page_and_facets(
+    selected: TransferFilter, zone: ZoneInfo, size: int = PAGE_SIZE
+) -> tuple[Page, dict[str, list[FacetValue]]]:
+    """The page and, per facet column, the values among the selected entries with counts.
+
+    Filtered on indexed columns only, each count reads an index (a few ms); filtered on a
+    field path, every count must read every entry's field lists, so one pass over the
+    selection counts every combination of facet values instead.
+    """
+    if not selected.field:
         sql = Sql.connected()
-        where = selected.where(sql, zone)
-        statement = (
-            f"SELECT t.{column} AS value, COUNT(*) AS n FROM transfer t WHERE {where} "
-            f"GROUP BY t.{column} ORDER BY n DESC, value LIMIT {FACET_LIMIT}"
+        counted = await rows(
+            sql, f"SELECT COUNT(*) AS n FROM transfer t WHERE {selected.where(sql, zone)}"
         )
-        result[column] = [
-            FacetValue(None if r["value"] is None else str(r["value"]), int(r["n"]))
-            for r in await rows(sql, statement)
-        ]
-    return result
+        each = {column: await _facet(selected, zone, column) for column in FACETS}
+        return await _page(selected, zone, size, int(counted[0]["n"])), each
+    combinations = await _combinations(selected, zone)
+    facets: dict[str, list[FacetValue]] = {}
+    for index, column in enumerate(FACETS):
+        counts: dict[str | None, int] = {}
+        for values, count in combinations.items():
+            counts[values[index]] = counts.get(values[index], 0) + count
+        ordered = sorted(counts.items(), key=lambda vc: (-vc[1], vc[0] or ""))
+        facets[column] = [FacetValue(v, c) for v, c in ordered[:FACET_LIMIT]]
+    found = await _page(selected, zone, size, sum(combinations.values()))
+    return found, facets
 
 
 async def stream(selected: TransferFilter, zone: ZoneInfo) -> AsyncIterator[list[TransferRecord]]:

@@ -1,4 +1,8 @@
+"""The FG console: accounts, sign-ins, sessions, review marks, the scan of field paths and
+flags, and indexes on the transfer log for the console's reads."""
+
 from tortoise import fields, migrations
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 
@@ -51,6 +55,28 @@ class Migration(migrations.Migration):
                 "unique_together": (("supplier", "role", "path"),),
                 "pk_attr": "id",
                 "table_description": "The first transfer to a supplier that forwarded or stripped a field path.",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
+            name="FlaggedTransfer",
+            fields=[
+                ("seq", fields.BigIntField(primary_key=True, unique=True, db_index=True)),
+                (
+                    "started_at",
+                    fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False),
+                ),
+                ("supplier", fields.CharField(null=True, max_length=63)),
+                ("blocked", fields.BooleanField(default=False)),
+                ("special", fields.BooleanField(default=False)),
+                ("inspected", fields.BooleanField(default=False)),
+                ("invalid", fields.BooleanField(default=False)),
+            ],
+            options={
+                "table": "flagged_transfer",
+                "app": "gateway",
+                "pk_attr": "seq",
+                "table_description": "A transfer the review queue or the Overzicht counts, with why: one small row per",
             },
             bases=["Model"],
         ),
@@ -162,5 +188,23 @@ class Migration(migrations.Migration):
                 "table_description": "A person who signs in to the FG console. Only an argon2id hash of the password is kept.",
             },
             bases=["Model"],
+        ),
+        ops.AddIndex(
+            model_name="TransferRecord",
+            index=Index(fields=["supplier", "seq"], name="transfer_supplier_seq"),
+        ),
+        ops.AddIndex(
+            model_name="TransferRecord",
+            index=Index(fields=["school", "seq"], name="transfer_school_seq"),
+        ),
+        ops.AddIndex(
+            model_name="TransferRecord",
+            index=Index(fields=["outcome", "seq"], name="transfer_outcome_seq"),
+        ),
+        ops.AddIndex(
+            model_name="TransferRecord",
+            index=Index(
+                fields=["started_at", "supplier", "outcome", "records"], name="transfer_hourly"
+            ),
         ),
     ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.console import charts, dutch, overview
+from gateway.console import charts, dutch, overview, scan
 from gateway.console.site import Console
 from gateway.console.sources import EXPIRY_WARNING
 
@@ -19,12 +19,11 @@ async def page(request: Request, console: Console) -> Response:
     today = console.today()
     days = overview.days_back(today, DAYS)
     since = dutch.day_start(days[0], zone)
-    totals = await overview.per_supplier(since)
-    per_day = await overview.daily(since, zone)
+    await scan.catch_up(console.queue.special_paths, scan.PAGE_BATCH)
+    totals = await overview.per_supplier(since, zone)
     stripped = await overview.most_stripped(since)
     for supplier in totals:
-        counts = per_day.get(supplier.supplier, {})
-        supplier.daily = {d: counts.get(d, (0, 0))[0] for d in days}
+        supplier.daily = {d: supplier.daily.get(d, 0) for d in days}
     graphs = {
         s.supplier: charts.columns([(dutch.day(d), n) for d, n in s.daily.items()]) for s in totals
     }

@@ -48,7 +48,7 @@ async def page(request: Request, console: Console) -> Response:
     sort = _choice(params.get("soort"), SORTS, "alle")
     raw_page = params.get("pagina", "1")
     number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and int(raw_page) > 0 else 1
-    await scan.catch_up()
+    await scan.catch_up(console.queue.special_paths, scan.PAGE_BATCH)
     counts = await console.queue.transfer_counts(state)
     reason = sort if sort in REASONS else None
     items = []

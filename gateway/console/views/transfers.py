@@ -34,9 +34,7 @@ async def listing(request: Request, console: Console) -> Response:
     }
     if problems:
         return console.render(request, "transfers.html", context, 400)
-    found = await transfers.page(selected, zone)
-    context["page"] = found
-    context["facets"] = await transfers.facets(selected, zone)
+    context["page"], context["facets"] = await transfers.page_and_facets(selected, zone)
     context["facet_labels"] = transfers.FACETS
     context["lambda_page"] = lambda n: console.url(
         request, "verstrekkingen", **selected.query(pagina=n)
