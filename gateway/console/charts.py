@@ -51,7 +51,7 @@ def columns(values: Sequence[tuple[str, int]], width: int = 300, height: int = 6
     return Chart(width, height, tuple(bars), maximum)
 
 
-def rows(values: Sequence[tuple[str, int]], width: int = 300, bar: int = 14) -> Chart:
+def rows(values: Sequence[tuple[str, int]], width: int = 200, bar: int = 12) -> Chart:
     """Horizontal bars one under another, scaled to the largest."""
     maximum = max((v for _, v in values), default=0)
     bars = []

@@ -5,8 +5,9 @@ Three kinds of item, each named by ``(kind, subject)``:
 - ``transfer``: a transfer that was blocked, had special-category fields stripped (the LAS
   sends what it should not), or carried identifiers where they do not belong (a BSN in a group
   name); subject: its transfer id.
-- ``new_field``: a field path forwarded to, or stripped for, a supplier for the first time;
-  subject: ``supplier role path``.
+- ``new_field``: field paths forwarded to, or stripped for, a supplier for the first time,
+  grouped by the transfer they first came in (a supplier's very first transfer brings all of
+  its paths at once); subject: ``supplier role seq``.
 - ``volume``: an Amsterdam day on which a supplier got at least ``FACTOR`` times its usual
   number of transfers or pupils; subject: ``supplier day``.
 
@@ -58,12 +59,18 @@ class TransferItem:
 
 @dataclass(frozen=True)
 class FieldItem:
-    seen: FieldPathSeen
+    """Field paths a supplier was sent (or had stripped) for the first time, in one transfer."""
+
+    supplier: str
+    role: str  # "forwarded" or "stripped"
+    first_seq: int
+    first_at: datetime
+    paths: tuple[str, ...]
     mark: ReviewMark | None
 
     @property
     def subject(self) -> str:
-        return field_subject(self.seen.supplier, self.seen.role, self.seen.path)
+        return field_subject(self.supplier, self.role, self.first_seq)
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,8 @@ class TransferCounts:
     inspected: int
 
 
-def field_subject(supplier: str, role: str, path: str) -> str:
-    return f"{supplier} {role} {path}"
+def field_subject(supplier: str, role: str, first_seq: int) -> str:
+    return f"{supplier} {role} {first_seq}"
 
 
 def volume_subject(supplier: str, day: date) -> str:
@@ -201,9 +208,21 @@ class ReviewQueue:
         )
 
     async def new_fields(self, state: str) -> list[FieldItem]:
-        seen = await FieldPathSeen.all().order_by("-first_seq", "path")
+        groups: dict[tuple[str, str, int], list[FieldPathSeen]] = {}
+        for seen in await FieldPathSeen.all().order_by("-first_seq", "role", "path"):
+            groups.setdefault((seen.supplier, seen.role, seen.first_seq), []).append(seen)
         marks = {m.subject: m for m in await ReviewMark.filter(kind=NEW_FIELD)}
-        items = [FieldItem(s, marks.get(field_subject(s.supplier, s.role, s.path))) for s in seen]
+        items = [
+            FieldItem(
+                supplier,
+                role,
+                seq,
+                paths[0].first_at,
+                tuple(p.path for p in paths),
+                marks.get(field_subject(supplier, role, seq)),
+            )
+            for (supplier, role, seq), paths in groups.items()
+        ]
         return [i for i in items if _in_state(i.mark, state)]
 
     async def volumes(self, state: str, today: date, zone: ZoneInfo) -> list[VolumeItem]:

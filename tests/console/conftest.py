@@ -70,3 +70,56 @@ async def console(start_gateway: Any) -> Console:
     gateway: RunningGateway = await start_gateway()
     await Accounts().create(FG_NAME, "fg", FG_PASSWORD)
     return Console(gateway)
+
+
+async def insert_history(days: int = 30, per_day: int = 12) -> None:
+    """Entries for other suppliers over the last ``days`` days, as the log writer stores them
+    (for pages that show time: charts and volumes); one day has four times the usual."""
+    import random
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from gateway.evidence.store import INSERT_COLUMNS, for_connection, row
+
+    rng = random.Random(4)
+    now = datetime.now(UTC)
+    made = []
+    for day in range(days):
+        count = per_day * (4 if day == 2 else 1) + rng.randint(-2, 2)
+        for n in range(count):
+            started = now - timedelta(days=day, minutes=7 * n + 30)
+            supplier = rng.choice(["malmberg", "noordhoff"])
+            made.append(
+                row(
+                    {
+                        "id": uuid.uuid4(),
+                        "started_at": started,
+                        "completed_at": started,
+                        "source_system": "parnassys",
+                        "school": rng.choice(["99XX", "98YY", "97ZZ"]),
+                        "supplier": supplier,
+                        "agreement_reference": None,
+                        "agreement_version": None,
+                        "method": "POST",
+                        "path": "/sync",
+                        "route": "POST /sync",
+                        "outcome": "forwarded",
+                        "status": 200,
+                        "upstream_status": 200,
+                        "records": rng.randint(20, 30),
+                        "fields_forwarded": ["leerlingen[].voornaam"],
+                        "fields_stripped": {"leerlingen[].email": rng.randint(20, 30)}
+                        if rng.random() < 0.5
+                        else {},
+                        "fields_invalid": {},
+                        "fields_inspected": {},
+                        "body_sha256": "0" * 64,
+                        "duration_ms": 12.0,
+                        "instance": None,
+                    },
+                    INSERT_COLUMNS,
+                )
+            )
+    store = for_connection()
+    await store.write(made, [])
+    await store.close()

@@ -13,7 +13,9 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def test_a_moment_in_summer_and_winter() -> None:
     """UTC noon is 14:00 in July and 13:00 in January in Amsterdam."""
     assert dutch.moment(datetime(2026, 7, 1, 12, tzinfo=UTC), AMSTERDAM) == "1 juli 2026 14:00:00"
-    assert dutch.moment(datetime(2026, 1, 1, 12, tzinfo=UTC), AMSTERDAM) == "1 januari 2026 13:00:00"
+    assert (
+        dutch.moment(datetime(2026, 1, 1, 12, tzinfo=UTC), AMSTERDAM) == "1 januari 2026 13:00:00"
+    )
 
 
 def test_a_late_utc_evening_is_the_next_amsterdam_day() -> None:

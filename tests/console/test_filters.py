@@ -15,18 +15,43 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 def test_parameters_become_a_filter() -> None:
     """Each parameter lands in its field; the school is upper-cased and checked."""
-    selected = parse({"leverancier": "basispoort", "school": "99xx01", "uitkomst": "blocked",
-                      "van": "2026-03-01", "tot": "2026-03-31", "veld": "leerlingen[].bsn",
-                      "rol": "stripped", "pagina": "3"})  # fmt: skip
-    assert selected == TransferFilter("basispoort", "99XX01", "blocked", date(2026, 3, 1),
-                                      date(2026, 3, 31), "leerlingen[].bsn", "stripped", 3)  # fmt: skip
+    selected = parse(
+        {
+            "leverancier": "basispoort",
+            "school": "99xx01",
+            "uitkomst": "blocked",
+            "van": "2026-03-01",
+            "tot": "2026-03-31",
+            "veld": "leerlingen[].bsn",
+            "rol": "stripped",
+            "pagina": "3",
+        }
+    )
+    assert selected == TransferFilter(
+        "basispoort",
+        "99XX01",
+        "blocked",
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+        "leerlingen[].bsn",
+        "stripped",
+        3,
+    )
 
 
 def test_every_problem_is_named_at_once() -> None:
     """All unusable parameters are listed together, in Dutch, without their values."""
     with pytest.raises(FilterError) as caught:
-        parse({"school": "X1", "uitkomst": "gelukt", "van": "2026-13-01", "pagina": "0",
-               "veld": "a b", "zoek": "x"})  # fmt: skip
+        parse(
+            {
+                "school": "X1",
+                "uitkomst": "gelukt",
+                "van": "2026-13-01",
+                "pagina": "0",
+                "veld": "a b",
+                "zoek": "x",
+            }
+        )
     text = " ".join(caught.value.messages)
     assert len(caught.value.messages) == 6
     assert "X1" not in text and "gelukt" not in text and "zoek" in text

@@ -9,8 +9,16 @@ from gateway.console.headers import POLICY
 from gateway.console.models import ConsoleSession
 from tests.console.conftest import FG_NAME, FG_PASSWORD, Console, csrf_token
 
-PAGES = ["/fg/", "/fg/verstrekkingen", "/fg/te-beoordelen", "/fg/inzageverzoek",
-         "/fg/register", "/fg/integriteit", "/fg/verstrekkingen.csv", "/fg/verstrekkingen.json"]  # fmt: skip
+PAGES = [
+    "/fg/",
+    "/fg/verstrekkingen",
+    "/fg/te-beoordelen",
+    "/fg/inzageverzoek",
+    "/fg/register",
+    "/fg/integriteit",
+    "/fg/verstrekkingen.csv",
+    "/fg/verstrekkingen.json",
+]
 
 
 async def test_every_page_asks_to_sign_in_first(console: Console) -> None:

@@ -46,11 +46,16 @@ async def test_filters_facets_and_the_same_list_as_csv_and_json(console: Console
         assert as_json["filter"] == {"uitkomst": "forwarded"}
         api = await console.gateway.transfers(outcome="forwarded")
         assert sorted(as_json["items"], key=lambda i: i["seq"]) == sorted(
-            ({**i, "time_local": j["time_local"]} for i, j in zip(
-                sorted(api, key=lambda i: i["seq"]),
-                sorted(as_json["items"], key=lambda i: i["seq"]), strict=True)),
+            (
+                {**i, "time_local": j["time_local"]}
+                for i, j in zip(
+                    sorted(api, key=lambda i: i["seq"]),
+                    sorted(as_json["items"], key=lambda i: i["seq"]),
+                    strict=True,
+                )
+            ),
             key=lambda i: i["seq"],
-        )  # fmt: skip
+        )
 
 
 async def test_a_field_path_filter_finds_where_it_was_stripped(console: Console) -> None:
@@ -89,7 +94,9 @@ async def test_the_detail_page_shows_what_happened_to_each_field(console: Consol
     assert "bijzonder persoonsgegeven (BSN)" in page
     assert "groepen[].naam" in page and "<td>BSN</td>" in page
     assert entry["body_sha256"] in page
-    assert "OPRON-BASISPOORT versie 2018.1" in page and "#overeenkomst-OPRON-BASISPOORT-2018-1" in page
+    assert (
+        "OPRON-BASISPOORT versie 2018.1" in page and "#overeenkomst-OPRON-BASISPOORT-2018-1" in page
+    )
     assert missing.status_code == 404
 
 
@@ -102,8 +109,12 @@ async def test_marking_a_queue_item_keeps_who_when_and_the_note(console: Console
         queue = (await client.get("/fg/te-beoordelen?soort=blocked")).text
         assert blocked["id"] in queue
         token = await csrf_token(client, "/fg/te-beoordelen")
-        form = {"csrf": token, "soort": "transfer", "onderwerp": blocked["id"],
-                "notitie": "Sleutel van school 99XX probeerde 98YY: bij de LAS nagevraagd."}  # fmt: skip
+        form = {
+            "csrf": token,
+            "soort": "transfer",
+            "onderwerp": blocked["id"],
+            "notitie": "Sleutel van school 99XX probeerde 98YY: bij de LAS nagevraagd.",
+        }
         response = await client.post("/fg/te-beoordelen", data=form)
         assert response.status_code == 303
         assert blocked["id"] not in (await client.get("/fg/te-beoordelen?soort=blocked")).text
@@ -124,9 +135,13 @@ async def test_a_note_with_a_bsn_is_refused(console: Console) -> None:
         token = await csrf_token(client, "/fg/te-beoordelen")
         response = await client.post(
             "/fg/te-beoordelen",
-            data={"csrf": token, "soort": "transfer", "onderwerp": blocked["id"],
-                  "notitie": "leerling met BSN 111222333"},
-        )  # fmt: skip
+            data={
+                "csrf": token,
+                "soort": "transfer",
+                "onderwerp": blocked["id"],
+                "notitie": "leerling met BSN 111222333",
+            },
+        )
     assert response.status_code == 400 and "BSN" in response.text
     assert "111222333" not in response.text
     assert await ReviewMark.all().count() == 0
@@ -169,8 +184,17 @@ class OneTransferIndex:
     async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
         if pupil.value != "LL-000001":
             return []
-        return [SubjectTransfer("t1", datetime(2026, 3, 1, 9, 30, tzinfo=UTC), "basispoort",
-                                "99XX", ("leerlingen[].voornaam",), "OPRON-BASISPOORT", "2018.1")]  # fmt: skip
+        return [
+            SubjectTransfer(
+                "t1",
+                datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+                "basispoort",
+                "99XX",
+                ("leerlingen[].voornaam",),
+                "OPRON-BASISPOORT",
+                "2018.1",
+            )
+        ]
 
 
 async def test_an_access_request_answer_is_a_letter(console: Console) -> None:
@@ -184,7 +208,9 @@ async def test_an_access_request_answer_is_a_letter(console: Console) -> None:
     )
     async with console.signed_in() as client:
         token = await csrf_token(client, "/fg/inzageverzoek")
-        page = (await client.post("/fg/inzageverzoek", data={"csrf": token, "leerling": "LL-000001"})).text
+        page = (
+            await client.post("/fg/inzageverzoek", data={"csrf": token, "leerling": "LL-000001"})
+        ).text
     assert "Antwoord op uw verzoek om inzage" in page
     assert "1 maart 2026 10:30:00" in page  # 09:30 UTC is 10:30 in Amsterdam in winter
     assert "Scholengroep OPRON" in page and "leerlingen[].voornaam" in page

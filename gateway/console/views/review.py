@@ -39,10 +39,11 @@ async def page(request: Request, console: Console) -> Response:
             error = str(refused)
         else:
             home = console.url(request)
-            target = back if isinstance(back, str) and back.startswith(home + "/") else None
-            return RedirectResponse(
-                target or console.url(request, "te-beoordelen", gemarkeerd="1"), status_code=303
-            )
+            target = console.url(request, "te-beoordelen")
+            if isinstance(back, str) and back.startswith(home) and "\n" not in back:
+                target = back.split("#", 1)[0]
+            marked = target + ("&" if "?" in target else "?") + "gemarkeerd=1"
+            return RedirectResponse(marked, status_code=303)
     params = request.query_params
     state = _choice(params.get("status"), STATES, "open")
     sort = _choice(params.get("soort"), SORTS, "alle")
@@ -75,7 +76,7 @@ async def page(request: Request, console: Console) -> Response:
             "number": number,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "error": error,
-            "marked": "gemarkeerd" in params,
+            "just_marked": "gemarkeerd" in params,
             "behind": await scan.behind(),
             "TRANSFER": TRANSFER,
             "NEW_FIELD": NEW_FIELD,
