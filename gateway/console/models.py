@@ -82,6 +82,7 @@ class ScanMark(Model):
 
     name = fields.CharField(max_length=50, primary_key=True)
     seq = fields.BigIntField()
+    window = fields.IntField(default=0)  # entries in the RESCAN below seq when it was read
 
     class Meta:
         table = "console_scan"

@@ -8,8 +8,9 @@ this scan reads the entries it has not read yet, in ``seq`` order, and keeps one
 row per transfer with anything to flag. What it reads does not change after the entry is
 written (fields at insert; a refusal is written with its outcome).
 
-On PostgreSQL an entry can commit after one with a higher ``seq`` (several writers), so every
-scan reads again the ``RESCAN`` entries below where the last one stopped; a path's first
+On PostgreSQL an entry can commit after one with a higher ``seq`` (several writers), so a
+scan reads again the ``RESCAN`` entries below where the last one stopped when their number
+has grown since (a count on the primary key tells); a path's first
 transfer only ever moves to an earlier one, and a flag row is written once. An entry committed
 more than ``RESCAN`` entries late would be missed (its path is still found at its next
 transfer). SQLite has one writer at a time, so ``seq`` order is commit order there.
@@ -98,13 +99,17 @@ async def catch_up(special: Collection[str], batch: int = BATCH) -> int:
 async def _catch_up(special: Collection[str], batch: int) -> int:
     mark = await ScanMark.get_or_none(name=MARK)
     last = mark.seq if mark else 0
+    start = last
+    # Read the window again only if an entry arrived in it since: counting is cheap.
+    late = Sql.connected().dialect != "sqlite" and last
+    if late and await _count(last - RESCAN, last) != (mark.window if mark else 0):
+        start = max(0, last - RESCAN)
     sql = Sql.connected()
-    rescan = 0 if sql.dialect == "sqlite" else RESCAN
     statement = (
         "SELECT t.seq, t.started_at, t.supplier, t.outcome, t.fields_forwarded, "
         "t.fields_stripped, t.fields_invalid, t.fields_inspected "
-        f"FROM transfer t WHERE t.seq > {sql.p(max(0, last - rescan))} "
-        f"ORDER BY t.seq LIMIT {sql.p(batch + rescan)}"
+        f"FROM transfer t WHERE t.seq > {sql.p(start)} "
+        f"ORDER BY t.seq LIMIT {sql.p(batch + last - start)}"
     )
     entries = await rows(sql, statement)
     if not entries:
@@ -126,10 +131,19 @@ async def _catch_up(special: Collection[str], batch: int) -> int:
         await FieldPathSeen.bulk_create(new, ignore_conflicts=True)
     if flagged:
         await FlaggedTransfer.bulk_create(flagged, ignore_conflicts=True)
-    highest = max(int(e["seq"]) for e in entries)
-    if highest > last:
-        await ScanMark.update_or_create(defaults={"seq": highest}, name=MARK)
+    highest = max(last, *(int(e["seq"]) for e in entries))
+    window = await _count(highest - RESCAN, highest)
+    await ScanMark.update_or_create(defaults={"seq": highest, "window": window}, name=MARK)
     return sum(1 for e in entries if int(e["seq"]) > last)
+
+
+async def _count(above: int, up_to: int) -> int:
+    sql = Sql.connected()
+    statement = (
+        f"SELECT COUNT(*) AS n FROM transfer t WHERE t.seq > {sql.p(max(0, above))} "
+        f"AND t.seq <= {sql.p(up_to)}"
+    )
+    return int((await rows(sql, statement))[0]["n"])
 
 
 async def behind() -> int:

@@ -156,6 +156,7 @@ class Migration(migrations.Migration):
                     fields.CharField(primary_key=True, unique=True, db_index=True, max_length=50),
                 ),
                 ("seq", fields.BigIntField()),
+                ("window", fields.IntField(default=0)),
             ],
             options={
                 "table": "console_scan",
