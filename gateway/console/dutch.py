@@ -128,6 +128,14 @@ def moment(value: datetime | None, zone: ZoneInfo) -> str:
     return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H:%M:%S}"
 
 
+def short_moment(value: datetime | None, zone: ZoneInfo) -> str:
+    """``3 mei 2025 14:05`` (``3 sep 2025 14:05``): for lists, where seconds crowd."""
+    if value is None:
+        return NOTHING
+    local = value.astimezone(zone)
+    return f"{local.day} {MONTHS[local.month - 1][:3]} {local.year} {local:%H:%M}"
+
+
 def day(value: date | datetime | None, zone: ZoneInfo | None = None) -> str:
     """``3 mei 2025``; a moment is first put in ``zone``."""
     if value is None:

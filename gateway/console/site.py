@@ -75,6 +75,7 @@ class Console:
         zone = self.settings.zone
         environment.filters.update(
             moment=lambda v: dutch.moment(v, zone),
+            short_moment=lambda v: dutch.short_moment(v, zone),
             day=lambda v: dutch.day(v, zone),
             number=dutch.number,
             outcome=lambda v: dutch.OUTCOMES.get(v, v or dutch.NOTHING),

@@ -64,7 +64,11 @@ async def page(browser: Any, request: pytest.FixtureRequest) -> AsyncIterator[An
         "console",
         lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
     )
-    opened.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    # A request the browser itself gave up on as the page moved on is no failure of ours.
+    opened.on(
+        "requestfailed",
+        lambda r: None if "ERR_ABORTED" in (r.failure or "") else problems.append(r.url),
+    )
     opened.problems = problems
     yield opened
     failed = getattr(request.node, "rep_call", None)

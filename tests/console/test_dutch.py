@@ -18,6 +18,12 @@ def test_a_moment_in_summer_and_winter() -> None:
     )
 
 
+def test_a_short_moment_for_lists() -> None:
+    """Lists show minutes and a three-letter month."""
+    value = datetime(2026, 9, 3, 12, 5, 9, tzinfo=UTC)
+    assert dutch.short_moment(value, AMSTERDAM) == "3 sep 2026 14:05"
+
+
 def test_a_late_utc_evening_is_the_next_amsterdam_day() -> None:
     """23:30 UTC on 31 December is New Year's Day in Amsterdam."""
     assert dutch.day(datetime(2025, 12, 31, 23, 30, tzinfo=UTC), AMSTERDAM) == "1 januari 2026"
