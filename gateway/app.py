@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -15,12 +16,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise import connections
 
 from gateway import database, logs
 from gateway.access.keys import KeyStore
+from gateway.console import scan, site
+from gateway.console.sources import EnforcedRegister, Sources, load_organisation
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
@@ -57,6 +60,22 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         workers=BodyWorkers(settings.body_workers, settings.large_bodies_at_once),
     )
 
+    console = site.Console(
+        settings=settings,
+        sources=Sources(
+            register=EnforcedRegister(enforced.register),
+            organisation=load_organisation(settings.organisation_file),
+            special_paths={
+                known.path: known.special_category
+                for schema in enforced.payload_schemas.values()
+                for known in schema.fields.values()
+                if known.special_category
+            },
+        ),
+        log=gateway.log,
+        suppliers=tuple(sorted(enforced.suppliers)),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await database.migrate(settings.database_url)
@@ -65,6 +84,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.upstream.start()
         await gateway.instance.start()
         gateway.workers.start()
+        scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:
             logger.warning(
                 "GATEWAY_BENCH_WITHOUT_LOG=1: transfers are NOT recorded (benchmark only)"
@@ -78,6 +98,9 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             yield
         finally:
             gateway.workers.stop()
+            scanning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scanning
             await gateway.instance.stop()
             await gateway.upstream.stop()
             await gateway.log.stop()
@@ -90,13 +113,24 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             Route("/problems/{problem}", problem_type, methods=["GET"]),
+            Route("/fg", site.home, methods=["GET"]),
+            Mount("/fg", app=site.create(console)),
         ],
         lifespan=lifespan,
         middleware=[Middleware(DirectProxy, gateway=gateway)],
         exception_handlers={404: not_found, 405: not_allowed, Exception: internal_error},
     )
     app.state.gateway = gateway
+    app.state.console = console
     return app
+
+
+async def _scan_log(console: site.Console) -> None:
+    """The console's scan of the log, caught up once at start-up (its pages catch up too)."""
+    try:
+        await scan.catch_up_all(console.queue.special_paths)
+    except Exception:
+        logger.exception("the console could not scan the transfer log; pages will retry")
 
 
 class DirectProxy:

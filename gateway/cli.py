@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__, database, logs
-from gateway.access import keys
+from gateway.access import keys, users
 from gateway.access.models import ApiKey
 from gateway.register import loading
 from gateway.settings import Settings, SettingsError
@@ -95,6 +95,23 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
+
+    user = commands.add_parser("users", help="create, list and disable FG console accounts")
+    user_commands = user.add_subparsers(metavar="ACTION", required=True)
+    make = user_commands.add_parser(
+        "create", help="make an account; the password is asked, or read from stdin"
+    )
+    make.add_argument("--name", required=True, help="the sign-in name, e.g. fg@opron.nl")
+    make.add_argument("--role", choices=users.ROLES, default="fg")
+    make.set_defaults(run=_users_create)
+    password = user_commands.add_parser("password", help="set a new password for an account")
+    password.add_argument("--name", required=True)
+    password.set_defaults(run=_users_password)
+    user_list = user_commands.add_parser("list", help="list accounts (never their passwords)")
+    user_list.set_defaults(run=_users_list)
+    disable = user_commands.add_parser("disable", help="disable an account; it cannot sign in")
+    disable.add_argument("--name", required=True)
+    disable.set_defaults(run=_users_disable)
 
     demo = commands.add_parser(
         "demo", help="push a sample sync through a gateway to a sample supplier"
@@ -259,6 +276,74 @@ def _sample_supplier(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(demo.serve_sample_supplier(args.host, args.port))
     except KeyboardInterrupt:
         return 0
+
+
+def _read_password() -> str:
+    """Asked twice on a terminal; otherwise the first line of stdin (for scripts)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    users.check_password(password)
+
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            user = await users.Accounts().create(args.name, args.role, password)
+        print(f"account {user.id} {user.name} ({user.role}) created", file=sys.stderr)
+        return 0
+
+    return asyncio.run(work())
+
+
+def _users_password(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password()
+    users.check_password(password)
+
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            changed = await users.Accounts().set_password(args.name, password)
+        if not changed:
+            print("poortwachter: no such account", file=sys.stderr)
+            return 1
+        print("password changed", file=sys.stderr)
+        return 0
+
+    return asyncio.run(work())
+
+
+def _users_list(args: argparse.Namespace, settings: Settings) -> int:
+    from gateway.access.models import User
+
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            records = await User.all().order_by("id")
+        for r in records:
+            state = f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active"
+            print(f"{r.id:>4}  {r.role:<6}  {r.name:<30}  {state}")
+        return 0
+
+    return asyncio.run(work())
+
+
+def _users_disable(args: argparse.Namespace, settings: Settings) -> int:
+    async def work() -> int:
+        async with database.opened(settings.database_url):
+            disabled = await users.Accounts().disable(args.name)
+        if not disabled:
+            print("poortwachter: no active account with that name", file=sys.stderr)
+            return 1
+        print("account disabled; it can no longer sign in", file=sys.stderr)
+        return 0
+
+    return asyncio.run(work())
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:

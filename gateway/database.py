@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
-MODELS = ["gateway.access.models", "gateway.evidence.models"]
+MODELS = ["gateway.access.models", "gateway.evidence.models", "gateway.console.models"]
 
 
 class DatabaseError(Exception):

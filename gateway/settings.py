@@ -103,6 +103,8 @@ class Settings:
     burst_per_client: int = 400  # requests above the rate a key may send at once
     concurrency_per_client: int = 32  # transfers of one key in flight at once (0: no limit)
     log_format: str = "text"  # the operational log on stdout: text, or json (one object a line)
+    console_idle_minutes: float = 30.0  # an FG console session ends after this long unused
+    console_session_hours: float = 12.0  # and after this long whatever its use
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
 
@@ -152,6 +154,8 @@ class Settings:
                 "concurrency_per_client", defaults.concurrency_per_client, int
             ),
             log_format=environ.get("GATEWAY_LOG_FORMAT", defaults.log_format),
+            console_idle_minutes=number("console_idle_minutes", defaults.console_idle_minutes),
+            console_session_hours=number("console_session_hours", defaults.console_session_hours),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
@@ -164,6 +168,10 @@ class Settings:
                      "max_header_bytes"):  # fmt: skip
             if getattr(settings, name) < 0:
                 raise SettingsError(f"GATEWAY_{name.upper()} may not be negative")
+        if settings.console_idle_minutes <= 0 or settings.console_session_hours <= 0:
+            raise SettingsError(
+                "GATEWAY_CONSOLE_IDLE_MINUTES and GATEWAY_CONSOLE_SESSION_HOURS must be > 0"
+            )
         if settings.max_records < 1 or settings.max_values < 1:
             raise SettingsError("GATEWAY_MAX_RECORDS and GATEWAY_MAX_VALUES must be > 0")
         for name in ("heartbeat_seconds", "max_body_bytes", "body_workers",
@@ -191,3 +199,8 @@ class Settings:
     @property
     def suppliers_file(self) -> Path:
         return self.config_dir / "suppliers.yaml"
+
+    @property
+    def organisation_file(self) -> Path:
+        """The school group's details for the FG console's letters (optional)."""
+        return self.config_dir / "organisation.yaml"

@@ -372,3 +372,33 @@ async def test_check_lists_every_problem_of_a_file_and_of_the_config(
     ):
         assert any(fragment in line for line in listed), (fragment, run.err)  # fmt: skip
     assert "no endpoint" not in run.err  # the supplier is named, though its config is broken
+
+
+async def test_users_create_reads_the_password_from_stdin(database: str) -> None:
+    """``users create`` takes the password from stdin when it is not a terminal, stores only its
+    hash, and ``users list`` shows the account without it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gateway", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={"GATEWAY_DATABASE_URL": database, "PATH": "/usr/bin"},
+            check=False,
+        )
+
+    made = run(
+        "users", "create", "--name", "FG@opron.nl", "--role", "fg", stdin="een lang wachtwoord\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "fg@opron.nl (fg) created" in made.stderr
+    listed = run("users", "list")
+    assert "fg@opron.nl" in listed.stdout and "wachtwoord" not in listed.stdout + listed.stderr
+    short = run("users", "create", "--name", "x", stdin="kort\n")
+    assert short.returncode == 1 and short.stderr.startswith("poortwachter: a password has")

@@ -7,6 +7,7 @@ its SQLite schema script splits statements on ``;``.
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 
@@ -45,6 +46,14 @@ class TransferRecord(Model):
 
     class Meta:
         table = "transfer"
+        # The FG console's reads (gateway/console): newest first within one supplier, school
+        # or outcome, and per-hour totals read from the index alone (docs/console.md).
+        indexes = (
+            Index(fields=("supplier", "seq"), name="transfer_supplier_seq"),
+            Index(fields=("school", "seq"), name="transfer_school_seq"),
+            Index(fields=("outcome", "seq"), name="transfer_outcome_seq"),
+            Index(fields=("started_at", "supplier", "outcome", "records"), name="transfer_hourly"),
+        )
 
 
 class GatewayInstance(Model):

@@ -1,0 +1,223 @@
+"""The console's pages over real traffic: what the FG sees, exports and marks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from gateway.console.models import ReviewMark
+from gateway.console.sources import Organisation, Pupil, SubjectTransfer
+from tests.console.conftest import Console, csrf_token, push_traffic
+
+
+async def test_overview_counts_the_last_thirty_days(console: Console) -> None:
+    """The Overzicht counts the transfers, pupils and blocked ones it was sent, and lists the
+    special-category fields it stripped."""
+    await push_traffic(console.gateway)
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/")).text
+    cards = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+    assert cards["Verstrekkingen"] == "3"
+    assert cards["Leerlingen doorgegeven"] == "5"  # 3 + 2 forwarded, none of the blocked one
+    assert cards["Geblokkeerd"] == "1"
+    assert cards["Met gevonden identificatie"] == "1"
+    assert "leerlingen[].bsn" in page and "<svg" in page
+
+
+async def test_filters_facets_and_the_same_list_as_csv_and_json(console: Console) -> None:
+    """An outcome filter narrows the page, the facets count within it, and the CSV and JSON at
+    the same address hold exactly the entries of the page."""
+    await push_traffic(console.gateway)
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/verstrekkingen?uitkomst=forwarded")).text
+        assert "2 verstrekkingen" in page
+        assert re.search(r">doorgegeven</a> <span class=\"count\">2</span>", page)
+        listed = set(re.findall(r"/fg/verstrekkingen/([0-9a-f-]{36})", page))
+        exported = await client.get("/fg/verstrekkingen.csv?uitkomst=forwarded")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert {r["id"] for r in rows} == listed and len(rows) == 2
+        assert all(r["outcome"] == "forwarded" for r in rows)
+        as_json = (await client.get("/fg/verstrekkingen.json?uitkomst=forwarded")).json()
+        assert {i["id"] for i in as_json["items"]} == listed
+        assert as_json["filter"] == {"uitkomst": "forwarded"}
+        api = await console.gateway.transfers(outcome="forwarded")
+        assert sorted(as_json["items"], key=lambda i: i["seq"]) == sorted(
+            (
+                {**i, "time_local": j["time_local"]}
+                for i, j in zip(
+                    sorted(api, key=lambda i: i["seq"]),
+                    sorted(as_json["items"], key=lambda i: i["seq"]),
+                    strict=True,
+                )
+            ),
+            key=lambda i: i["seq"],
+        )
+
+
+async def test_a_field_path_filter_finds_where_it_was_stripped(console: Console) -> None:
+    """Filtering on a stripped field path finds the forwarded transfers it was taken from,
+    and not the blocked one (nothing was filtered there)."""
+    await push_traffic(console.gateway)
+    async with console.signed_in() as client:
+        page = await client.get(
+            "/fg/verstrekkingen", params={"veld": "leerlingen[].bsn", "rol": "stripped"}
+        )
+        assert "2 verstrekkingen" in page.text
+        none = await client.get(
+            "/fg/verstrekkingen", params={"veld": "leerlingen[].bsn", "rol": "forwarded"}
+        )
+        assert "0 verstrekkingen" in none.text
+
+
+async def test_a_bad_filter_is_one_plain_message(console: Console) -> None:
+    """A filter value that cannot be used is a Dutch message naming the field, not the value."""
+    async with console.signed_in() as client:
+        response = await client.get("/fg/verstrekkingen?school=<script>&van=gisteren")
+    assert response.status_code == 400
+    assert "School: vul een BRIN-code in" in response.text and "Van: een datum" in response.text
+    assert "<script>" not in response.text and "gisteren" not in response.text
+
+
+async def test_the_detail_page_shows_what_happened_to_each_field(console: Console) -> None:
+    """A transfer's page names its forwarded fields, the stripped ones with counts and the
+    special category, what inspection found, its agreement and its body hash."""
+    await push_traffic(console.gateway)
+    entry = next(e for e in await console.gateway.transfers() if e["fields_inspected"])
+    async with console.signed_in() as client:
+        page = (await client.get(f"/fg/verstrekkingen/{entry['id']}")).text
+        missing = await client.get("/fg/verstrekkingen/00000000-0000-4000-8000-000000000000")
+    assert "leerlingen[].voornaam" in page
+    assert "bijzonder persoonsgegeven (BSN)" in page
+    assert "groepen[].naam" in page and "<td>BSN</td>" in page
+    assert entry["body_sha256"] in page
+    assert (
+        "OPRON-BASISPOORT versie 2018.1" in page and "#overeenkomst-OPRON-BASISPOORT-2018-1" in page
+    )
+    assert missing.status_code == 404
+
+
+async def test_marking_a_queue_item_keeps_who_when_and_the_note(console: Console) -> None:
+    """The FG marks the blocked transfer reviewed with a note; it leaves the open queue, shows
+    under reviewed with the FG's name, and a second mark changes nothing."""
+    await push_traffic(console.gateway)
+    blocked = next(e for e in await console.gateway.transfers() if e["outcome"] == "blocked")
+    async with console.signed_in() as client:
+        queue = (await client.get("/fg/te-beoordelen?soort=blocked")).text
+        assert blocked["id"] in queue
+        token = await csrf_token(client, "/fg/te-beoordelen")
+        form = {
+            "csrf": token,
+            "soort": "transfer",
+            "onderwerp": blocked["id"],
+            "notitie": "Sleutel van school 99XX probeerde 98YY: bij de LAS nagevraagd.",
+        }
+        response = await client.post("/fg/te-beoordelen", data=form)
+        assert response.status_code == 303
+        assert blocked["id"] not in (await client.get("/fg/te-beoordelen?soort=blocked")).text
+        done = (await client.get("/fg/te-beoordelen?soort=blocked&status=beoordeeld")).text
+        assert blocked["id"] in done and "Beoordeeld door fg@opron.nl" in done
+        again = await client.post("/fg/te-beoordelen", data=form)
+        assert again.status_code == 303
+    mark = await ReviewMark.get()
+    assert (mark.user_name, mark.kind) == ("fg@opron.nl", "transfer")
+    assert mark.note.startswith("Sleutel van school") and await ReviewMark.all().count() == 1
+
+
+async def test_a_note_with_a_bsn_is_refused(console: Console) -> None:
+    """A note holding a BSN is not kept: the console writes no pupil identifiers."""
+    await push_traffic(console.gateway)
+    blocked = next(e for e in await console.gateway.transfers() if e["outcome"] == "blocked")
+    async with console.signed_in() as client:
+        token = await csrf_token(client, "/fg/te-beoordelen")
+        response = await client.post(
+            "/fg/te-beoordelen",
+            data={
+                "csrf": token,
+                "soort": "transfer",
+                "onderwerp": blocked["id"],
+                "notitie": "leerling met BSN 111222333",
+            },
+        )
+    assert response.status_code == 400 and "BSN" in response.text
+    assert "111222333" not in response.text
+    assert await ReviewMark.all().count() == 0
+
+
+async def test_new_field_paths_are_in_the_queue(console: Console) -> None:
+    """The first transfer's field paths are new: forwarded and stripped paths are queue items."""
+    await push_traffic(console.gateway)
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/te-beoordelen?soort=new_field")).text
+    assert "voor het eerst verwijderd bij basispoort" in page
+    assert "voor het eerst doorgegeven bij basispoort" in page
+
+
+async def test_the_register_lists_the_enforced_agreement(console: Console) -> None:
+    """The Register shows the shipped agreement in force, and says plainly that there is no
+    article-30 export yet."""
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/register")).text
+        export = await client.get("/fg/register/artikel-30")
+    assert "OPRON-BASISPOORT versie 2018.1" in page and "van kracht" in page
+    assert "houdt het verwerkingsregister nog niet bij" in page
+    assert export.status_code == 404
+
+
+async def test_access_requests_say_the_index_is_not_there_yet(console: Console) -> None:
+    """Without a subject index the page says so; a malformed key is a plain message that does
+    not repeat it."""
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/inzageverzoek")).text
+        assert "Zoeken op leerling kan daarom nog niet" in page
+        token = await csrf_token(client, "/fg/inzageverzoek")
+        bad = await client.post("/fg/inzageverzoek", data={"csrf": token, "leerling": "<b>x y"})
+    assert bad.status_code == 400 and "<b>x y" not in bad.text
+
+
+class OneTransferIndex:
+    """A subject index that knows one pupil in one transfer (the seam the evidence log fills)."""
+
+    async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
+        if pupil.value != "LL-000001":
+            return []
+        return [
+            SubjectTransfer(
+                "t1",
+                datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+                "basispoort",
+                "99XX",
+                ("leerlingen[].voornaam",),
+                "OPRON-BASISPOORT",
+                "2018.1",
+            )
+        ]
+
+
+async def test_an_access_request_answer_is_a_letter(console: Console) -> None:
+    """With a subject index connected, the answer is a letter naming the transfer, in
+    Amsterdam time, with the school group's details."""
+    state = console.gateway.app.state.console
+    state.sources = replace(
+        state.sources,
+        subjects=OneTransferIndex(),
+        organisation=Organisation("Scholengroep OPRON", ("Postbus 1", "9640 AA Veendam")),
+    )
+    async with console.signed_in() as client:
+        token = await csrf_token(client, "/fg/inzageverzoek")
+        page = (
+            await client.post("/fg/inzageverzoek", data={"csrf": token, "leerling": "LL-000001"})
+        ).text
+    assert "Antwoord op uw verzoek om inzage" in page
+    assert "1 maart 2026 10:30:00" in page  # 09:30 UTC is 10:30 in Amsterdam in winter
+    assert "Scholengroep OPRON" in page and "leerlingen[].voornaam" in page
+
+
+async def test_integrity_says_the_log_is_not_signed_yet(console: Console) -> None:
+    """Without checkpoints the Integriteit page says so in plain Dutch."""
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/integriteit")).text
+    assert "ondertekent het log nog niet" in page
