@@ -23,6 +23,7 @@ from multiprocessing import get_context, shared_memory
 import payloads
 import uvloop
 
+from gateway.settings import Settings
 from gateway.transfer import work
 from gateway.transfer.work import GIL_SWITCH_INTERVAL, Handover
 
@@ -33,7 +34,7 @@ def _body_work(raw: bytearray) -> int:
     import filtercore
 
     route, schema = filtercore.basispoort_sync()
-    return len(work.body_work(Handover(raw), route, schema).body)
+    return len(work.body_work(Handover(raw), route, schema, Settings().bounds).body)
 
 
 def _warm() -> int:
