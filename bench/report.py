@@ -241,6 +241,46 @@ def memory_table(results: dict[str, Any]) -> Table:
     return "4. Memory (gateway, SQLite, log on, one sync)", header, rows
 
 
+def receive_memory_table(results: dict[str, Any]) -> Table:
+    rows = [
+        (
+            r["case"],
+            f"{r['wire_bytes'] / MB:.1f}",
+            f"{r['body_bytes'] / MB:.1f}",
+            f"{r['baseline_rss_bytes'] / MB:.1f}",
+            f"{r['peak_rss_bytes'] / MB:.1f}",
+            _ratio(r["peak_over_body"]),
+            _ratio(r["added_over_body"]),
+            f"{r['seconds']:.1f}",
+        )
+        for r in results.get("memory_receive", [])
+    ]
+    header = ("body", "sent MB", "body MB", "RSS before MB", "peak RSS MB", "peak/body",
+              "(peak-before)/body", "sync s")  # fmt: skip
+    return "4b. Memory through the receive step (one gateway per body, chunked)", header, rows
+
+
+def fairness_table(results: dict[str, Any]) -> Table:
+    f = results.get("fairness")
+    rows = []
+    if f:
+        rows.append(
+            (
+                f"{f['rate']:g}/s, {f['seconds']:g} s",
+                f"{f['alone_p50_ms']:.2f}",
+                f"{f['during_p50_ms']:.2f}",
+                f"{f['added_p50_ms']:.2f}",
+                f"{f['alone_p99_ms']:.2f}",
+                f"{f['during_p99_ms']:.2f}",
+                f"{f['large_syncs']} x {f['large_pupils']:,} pupils, {f['large_sync_s']:.1f} s",
+                str(f["errors"]),
+            )
+        )
+    header = ("1-pupil transfers", "p50 alone ms", "p50 beside ms", "added p50 ms",
+              "p99 alone ms", "p99 beside ms", "large syncs (median)", "errors")  # fmt: skip
+    return "5. Fairness: 1-pupil transfers beside large syncs (SQLite, log on)", header, rows
+
+
 # --- targets ---------------------------------------------------------------------------------
 
 
@@ -302,6 +342,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             higher=False,
         )
     )
+    fair = results.get("fairness")
+    found.append(
+        _target(
+            "added p50 of 1-pupil transfers beside 100,000-pupil syncs",
+            fair["added_p50_ms"] if fair else None,
+            50.0,
+            "ms",
+            higher=False,
+        )
+    )
     return found
 
 
@@ -335,6 +385,8 @@ def tables(results: dict[str, Any]) -> list[Table]:
         ceiling_table(results),
         logging_table(results),
         memory_table(results),
+        receive_memory_table(results),
+        fairness_table(results),
         targets_table(results),
         *profile_tables(results),
     ]

@@ -4,11 +4,14 @@
 2. the gateway against nginx as a plain reverse proxy, same upstream, same wrk load, plus the
    latency the gateway adds at half its maximum rate (open loop);
 3. the durable transfer log against none (GATEWAY_BENCH_WITHOUT_LOG=1, benchmark only);
-4. the gateway's peak RSS for one 100,000-pupil sync.
+4. the gateway's peak RSS for one 100,000-pupil sync, and for the worst bodies the receive
+   step can be given (streamed chunked, gzip with a BOM, padding at the decompression ratio);
+5. fairness: the p50 latency a 100,000-pupil sync being filtered adds to 1-pupil transfers.
 
 Run from the repository root: ``.venv/bin/python bench/run.py`` (or ``make bench``). Settings,
 all optional: BENCH_QUICK=1 (a ~2-minute smoke run), BENCH_DURATION (seconds per wrk run),
-BENCH_CONNECTIONS, BENCH_THREADS, BENCH_ROUNDS, BENCH_PARTS (any of filter,proxy,memory),
+BENCH_CONNECTIONS, BENCH_THREADS, BENCH_ROUNDS, BENCH_PARTS (any of
+filter,proxy,memory,fairness),
 BENCH_PROFILE=1 (after the measurements, sample the gateway with py-spy under the same load).
 Results: printed, and written to .bench/results.json and .bench/results.md;
 ``bench/run.py --report [results.json]`` prints the tables of an earlier run again (and
@@ -34,6 +37,7 @@ from types import FrameType
 from typing import Any
 
 import cpu
+import fairness
 import filtercore
 import loadgen
 import memory
@@ -43,8 +47,10 @@ import servers
 import spy
 import tools
 
+from gateway.settings import Settings
+
 OUT = payloads.CACHE
-PARTS = ("filter", "proxy", "memory")
+PARTS = ("filter", "proxy", "memory", "fairness")
 Rows = list[dict[str, Any]]
 
 
@@ -66,6 +72,9 @@ class Plan:
     open_loop_s: float = 10.0
     latency_rounds: int = 3  # odd, so the median round is a real one
     memory_pupils: int = 100_000
+    receive_memory: bool = True  # part 4: also the receive step's worst bodies
+    fairness_rate: float = 20.0  # 1-pupil transfers a second, beside the large syncs
+    fairness_s: float = 15.0  # each open loop (alone, then during large syncs)
     profile: bool = False
 
     @classmethod
@@ -83,6 +92,7 @@ class Plan:
                 two_workers=False,
                 open_loop_s=3.0,
                 latency_rounds=1,
+                fairness_s=6.0,
             )
             if quick
             else cls()
@@ -399,28 +409,85 @@ def run_proxy(
 # --- part 4 ----------------------------------------------------------------------------------
 
 
-def run_memory(plan: Plan, workdir: Path, upstream_port: int) -> dict[str, Any]:
-    large = payloads.path(plan.memory_pupils)
-    limit = str(2 * large.stat().st_size)
+def _memory_gateway(
+    stack: contextlib.ExitStack, workdir: Path, upstream_port: int, name: str, limit: int
+) -> tuple[servers.Process, int, dict[str, str]]:
     env = servers.gateway_env(
-        f"sqlite://{workdir / 'memory'}.sqlite3", upstream_port, GATEWAY_MAX_BODY_BYTES=limit
+        f"sqlite://{workdir / name}.sqlite3", upstream_port, GATEWAY_MAX_BODY_BYTES=str(limit)
     )
     key = servers.create_key(env)
-    with servers.gateway("gw-memory", env, workdir / "gw-memory.log") as (process, port):
+    process, port = stack.enter_context(servers.gateway(name, env, workdir / f"{name}.log"))
+    return process, port, servers.sync_headers(key)
+
+
+def run_memory(plan: Plan, workdir: Path, upstream_port: int) -> dict[str, Any]:
+    large = payloads.path(plan.memory_pupils)
+    limit = 2 * large.stat().st_size
+    with contextlib.ExitStack() as stack:
+        process, port, headers = _memory_gateway(stack, workdir, upstream_port, "gw-memory", limit)
         say(f"memory: one {plan.memory_pupils:,}-pupil sync ({large.stat().st_size / 1e6:.0f} MB)")
         result = memory.measure(
-            process.pid,
-            port,
-            servers.sync_headers(key),
-            payloads.path(100),
-            large,
-            plan.memory_pupils,
+            process.pid, port, headers, payloads.path(100), large, plan.memory_pupils
         )
     return {
         **asdict(result),
         "peak_over_body": result.peak_over_body,
         "added_over_body": result.added_over_body,
     }
+
+
+def run_receive_memory(plan: Plan, workdir: Path, upstream_port: int) -> Rows:
+    """Each of the receive step's worst bodies through a gateway of its own (peak RSS is a
+    process's peak), at the default decompression ratio."""
+    large = payloads.path(plan.memory_pupils)
+    limit = 2 * large.stat().st_size
+    ratio = Settings().max_decompression_ratio
+    rows: Rows = []
+    for number, case in enumerate(memory.receive_cases(large, payloads.CACHE, ratio)):
+        with contextlib.ExitStack() as stack:
+            name = f"gw-receive-{number}"
+            process, port, headers = _memory_gateway(stack, workdir, upstream_port, name, limit)
+            say(f"memory through receive: {case.name} ({case.wire.stat().st_size / 1e6:.1f} MB)")
+            result = memory.measure_receive(process.pid, port, headers, payloads.path(100), case)
+        rows.append(
+            {
+                **asdict(result),
+                "peak_over_body": result.peak_over_body,
+                "added_over_body": result.added_over_body,
+            }
+        )
+    return rows
+
+
+# --- part 5 ----------------------------------------------------------------------------------
+
+
+def run_fairness(plan: Plan, workdir: Path, upstream_port: int) -> dict[str, Any]:
+    large = payloads.path(plan.memory_pupils)
+    limit = 2 * large.stat().st_size
+    with contextlib.ExitStack() as stack:
+        _process, port, headers = _memory_gateway(
+            stack, workdir, upstream_port, "gw-fairness", limit
+        )
+        say(
+            f"fairness: 1-pupil transfers at {plan.fairness_rate:g}/s, alone and beside "
+            f"{plan.memory_pupils:,}-pupil syncs, {plan.fairness_s:g} s each"
+        )
+        result = fairness.measure(
+            port,
+            headers,
+            payloads.body(1),
+            large,
+            plan.memory_pupils,
+            rate=plan.fairness_rate,
+            seconds=plan.fairness_s,
+        )
+    say(
+        f"fairness: p50 {result.alone_p50_ms:.2f} ms alone, {result.during_p50_ms:.2f} ms "
+        f"beside {result.large_syncs} large syncs: added {result.added_p50_ms:.2f} ms"
+    )
+    return {**asdict(result), "added_p50_ms": result.added_p50_ms,
+            "added_p99_ms": result.added_p99_ms}  # fmt: skip
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -460,7 +527,7 @@ def run(plan: Plan) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="poortwachter-bench-") as tmp:
         workdir = Path(tmp)
         results["machine"]["fsync_p50_where_sqlite_logs"] = f"{tools.fsync_ms(workdir):.2f} ms"
-        if {"proxy", "memory"} & set(plan.parts):
+        if {"proxy", "memory", "fairness"} & set(plan.parts):
             for pupils in {*plan.sizes, plan.memory_pupils}:
                 payloads.path(pupils)  # build what is missing before anything is timed
             with upstream_server(binaries["nginx"], workdir) as (upstream_port, upstream_pid):
@@ -470,6 +537,10 @@ def run(plan: Plan) -> dict[str, Any]:
                     results["throughput"], results["latency"], results["profile"] = proxy
                 if "memory" in plan.parts:
                     results["memory"] = run_memory(plan, workdir, upstream_port)
+                    if plan.receive_memory:
+                        results["memory_receive"] = run_receive_memory(plan, workdir, upstream_port)
+                if "fairness" in plan.parts:
+                    results["fairness"] = run_fairness(plan, workdir, upstream_port)
     results["machine"]["load_average_at_end"] = tools.load_average()
     results["targets"] = report.targets(results)
     return results

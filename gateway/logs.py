@@ -46,7 +46,7 @@ def transfer_line(transfer: Transfer) -> None:
     fields = transfer_fields(transfer)
     level = logging.WARNING if (transfer.status or 0) >= 500 else logging.INFO
     text = " ".join(f"{name}={_text(value)}" for name, value in fields.items())
-    transfers.log(level, "transfer %s", text, extra={"transfer": fields})
+    transfers.log(level, "%s", text, extra={"transfer": fields})
 
 
 def _text(value: Any) -> str:

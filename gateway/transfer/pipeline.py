@@ -142,14 +142,7 @@ class Gateway:
         query, transfer.query_stripped = _allowed_query(request, transfer.route.query)
         url = forward.upstream_url(supplier, raw_path, query)
         # 3. receive and filter (the CPU work off the event loop when the body is large)
-        received = await receive.body(request.headers, request.stream(), self.body_limits)
-        raw = received.raw
-        if received.compressed:
-            size = len(raw) * COMPRESSION_GUESS
-            raw = await self.workers.run(size, receive.decoded, received, self.body_limits)
-        else:
-            raw = receive.decoded(received, self.body_limits)
-        del received
+        raw = await self._receive(request)
         body: bytes | bytearray | None = None
         if raw:
             receive.require_json(request.headers)
@@ -181,6 +174,14 @@ class Gateway:
             request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
         )
         return await self.upstream.send(supplier, request.method, url, body, headers)
+
+    async def _receive(self, request: Request) -> receive.Body:
+        """The body, decompressed (off the event loop when large), without a byte-order mark."""
+        received = await receive.body(request.headers, request.stream(), self.body_limits)
+        if not received.compressed:
+            return receive.decoded(received, self.body_limits)
+        size = len(received.raw) * COMPRESSION_GUESS
+        return await self.workers.run(size, receive.decoded, received, self.body_limits)
 
     async def _record_end(self, transfer: Transfer) -> None:
         logs.transfer_line(transfer)

@@ -7,12 +7,12 @@ less than handing it to a thread. Larger ones go to a small pool of threads, and
 ``large_at_once`` bodies of ``LARGE_FROM`` or more are in work at once; the others wait their
 turn without holding a thread.
 
-Threads, not processes (measured in docs/performance.md, "Fairness"): the compiled filter decodes
-a large body a batch of records at a time and zlib and hashlib let go of the GIL, so the event
-loop gets its turns while a large body is filtered; a process would need the body copied to it
-and the compiled policies rebuilt there, for a smaller stall. The interpreter's switch interval
-is lowered to ``GIL_SWITCH_INTERVAL`` so that the loop waits for the GIL at most that long
-between the filter's steps.
+Threads, not processes (measured in docs/bounds.md, ``bench/workers.py``): the compiled filter
+decodes a large body a batch of records at a time and zlib and hashlib let go of the GIL, so the
+event loop gets its turns while a large body is filtered; a process would need the body copied
+to it and the compiled policies rebuilt there from the files, for a smaller stall. The
+interpreter's switch interval is lowered to ``GIL_SWITCH_INTERVAL`` so that the loop waits for
+the GIL at most that long between the filter's steps.
 """
 
 from __future__ import annotations
