@@ -42,15 +42,24 @@ def check(raw: bytes | bytearray, bounds: Bounds) -> None:
     arrays more densely than a sync does."""
     if len(raw) <= UNCOUNTED_BYTES:
         return
-    containers = raw.count(b"{") + raw.count(b"[")
+    containers = _count(raw, b"{") + _count(raw, b"[")
     # Every value is the first in its object or array, or follows a comma.
-    values = containers + raw.count(b",") + 1
+    values = containers + _count(raw, b",") + 1
     if values > bounds.max_values:
         raise TooComplex(f"the body holds more than {bounds.max_values} values")
     if containers > _DENSITY_FLOOR and containers * MIN_BYTES_PER_CONTAINER > len(raw):
         raise TooComplex(
             f"the body holds more objects and arrays than one per {MIN_BYTES_PER_CONTAINER} bytes"
         )
+
+
+_SLICE = 4 * 1024 * 1024
+
+
+def _count(raw: bytes | bytearray, char: bytes) -> int:
+    """``raw.count(char)``, a few MB at a time: one call over a large body would hold the GIL,
+    and the event loop's other transfers, for tens of milliseconds."""
+    return sum(raw.count(char, start, start + _SLICE) for start in range(0, len(raw), _SLICE))
 
 
 def check_records(count: int, bounds: Bounds) -> None:
