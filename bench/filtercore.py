@@ -67,6 +67,18 @@ def reference_filter(raw: bytes) -> tuple[bytes, dict[str, int]]:
     return bytes(result.body), result.stripped
 
 
+def field_paths(document: Any, prefix: str = "") -> set[str]:
+    """The dotted field paths (``leerlingen[].voornaam``) that hold values in ``document``."""
+    if isinstance(document, dict):
+        found: set[str] = set()
+        for key, value in document.items():
+            found |= field_paths(value, f"{prefix}.{key}" if prefix else key)
+        return found
+    if isinstance(document, list):
+        return set().union(*(field_paths(item, f"{prefix}[]") for item in document))
+    return {prefix}
+
+
 @functools.cache
 def _naive_rules() -> dict[str, tuple[bool, frozenset[str]]]:
     """Top-level key -> (is a list of objects, keys allowed in it), from the same route."""

@@ -12,6 +12,7 @@ MB = 1_000_000
 LABELS = {
     "upstream": "upstream alone (nginx return 200, no proxy)",
     "nginx": "nginx proxy_pass, 1 worker",
+    "nginx-lua": "nginx + Lua allowlist filter (OpenResty style), 1 worker",
     "gw-sqlite": "gateway, SQLite, log on, 1 process",
     "gw-sqlite-nolog": "gateway, SQLite, log off, 1 process",
     "gw-pg": "gateway, PostgreSQL, log on, 1 process",
@@ -22,6 +23,7 @@ LABELS = {
 # each gateway's throughput is compared with the nginx of the same number of processes
 BASELINE = {
     "nginx": "nginx",
+    "nginx-lua": "nginx",
     "gw-sqlite": "nginx",
     "gw-sqlite-nolog": "nginx",
     "gw-pg": "nginx",
@@ -92,6 +94,7 @@ def throughput_table(results: dict[str, Any]) -> Table:
                 f"{r['rps']:,.0f}",
                 f"{min(spread):,.0f}-{max(spread):,.0f}" if len(spread) > 1 else "",
                 _ratio(ratio) if base and r["target"] != base["target"] else "",
+                _ratio(_over_lua(results, r)),
                 f"{r['p50_ms']:.2f}",
                 f"{r['p99_ms']:.2f}",
                 _cpu(r.get("cpu_us_per_request")),
@@ -104,12 +107,21 @@ def throughput_table(results: dict[str, Any]) -> Table:
         "req/s",
         "rounds",
         "vs nginx",
+        "vs Lua peer",
         "p50 ms",
         "p99 ms",
         "CPU us/req",
         "errors",
     )
     return "2. Gateway vs nginx (wrk, same connections; median of rounds)", header, rows
+
+
+def _over_lua(results: dict[str, Any], row: dict[str, Any]) -> float | None:
+    """A gateway's req/s over the Lua peer's at the same size (1-process gateways only)."""
+    if not row["target"].startswith("gw-") or row["target"].endswith("-2w"):
+        return None
+    lua = _throughput(results, "nginx-lua", row["pupils"])
+    return row["rps"] / lua["rps"] if lua and lua["rps"] else None
 
 
 def ceiling_table(results: dict[str, Any]) -> Table:
@@ -303,13 +315,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     filter_10k = next((r for r in results.get("filter", []) if r["pupils"] == 10_000), None)
     found.append(
         _target(
-            "filter core vs naive, 10,000 pupils",
+            "filter core vs naive validating filter, 10,000 pupils",
             filter_10k["ratio"] if filter_10k else None,
-            4.0,
+            3.0,
             "x",
             higher=True,
         )
     )
+    for pupils, wanted in ((100, 1.25), (1_000, 2.5)):
+        for database, (on, _off) in LOGGING_PAIRS.items():
+            gateway = _throughput(results, on, pupils)
+            name = f"gateway/Lua peer req/s, {pupils:,} pupils, log on, {database}"
+            found.append(
+                _target(name, _over_lua(results, gateway) if gateway else None, wanted, "x", True)
+            )
     nginx = _throughput(results, "nginx", 100)
     for database, (on, _off) in LOGGING_PAIRS.items():
         gateway = _throughput(results, on, 100)

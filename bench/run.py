@@ -217,7 +217,7 @@ def _nginx_targets(
 ) -> list[Target]:
     largest = max(payloads.path(n).stat().st_size for n in plan.sizes)
     buffer = f"{max(16, 2 * largest // (1 << 20) + 1)}m"  # the body stays in memory
-    found = []
+    found = [_lua_target(stack, nginx, workdir, upstream_port, buffer)]
     for name, workers in (("nginx", 1), ("nginx-2w", 2)):
         if workers > 1 and not plan.two_workers:
             continue
@@ -226,6 +226,27 @@ def _nginx_targets(
         )
         found.append(Target(name, port, process.pid, servers.sync_headers("nginx-ignores-this")))
     return found
+
+
+def _lua_target(
+    stack: contextlib.ExitStack, nginx: str, workdir: Path, upstream_port: int, buffer: str
+) -> Target:
+    """The peer a Kong or OpenResty user would build, checked once to forward exactly the
+    fields the gateway forwards for the same sync."""
+    tools.ensure_lua(servers.lua_available())
+    process, port = stack.enter_context(
+        servers.nginx_lua_proxy(nginx, workdir / "nginx-lua", upstream_port, 1, buffer)
+    )
+    raw = payloads.body(100)
+    theirs = filtercore.field_paths(json.loads(servers.lua_filtered(port, raw)))
+    ours = filtercore.field_paths(json.loads(filtercore.gateway_filter(raw)[0]))
+    if theirs != ours:
+        raise tools.BenchError(
+            f"the Lua peer forwards other fields than the gateway: only theirs "
+            f"{sorted(theirs - ours)}, only ours {sorted(ours - theirs)}"
+        )
+    say(f"the Lua peer forwards exactly the gateway's {len(ours)} field paths")
+    return Target("nginx-lua", port, process.pid, servers.sync_headers("nginx-ignores-this"))
 
 
 def _median_of(values: Iterable[float | None]) -> float | None:

@@ -228,6 +228,125 @@ def nginx_proxy(
         yield process, port
 
 
+# --- the OpenResty-style peer: nginx with a Lua allowlist filter -------------------------------
+
+# Debian's lua-nginx-module needs the NDK loaded first; nginx's own nginx.conf loads neither,
+# since ours is a conf of its own.
+LUA_MODULES = (
+    Path("/usr/lib/nginx/modules/ndk_http_module.so"),
+    Path("/usr/lib/nginx/modules/ngx_http_lua_module.so"),
+)
+
+# The Basispoort set as a Kong or OpenResty user would write it: decode, keep the allowed keys,
+# encode. No value checks, no content inspection, no log: the job the gateway does, minus what
+# only the gateway does. The same function answers /__filtered (the body it would forward),
+# so the benchmark can check once that exactly the allowed fields come out.
+_LUA_FILTER = """\
+    init_by_lua_block {{
+        cjson = require "cjson.safe"
+        local allowed = {{
+            school = {{brin = true, dependance = true, basispoort_id = true}},
+            groepen = {{groepskey = true, naam = true, jaargroep = true}},
+            leerlingen = {{basispoort_id = true, leerlingkey = true, voornaam = true,
+                           tussenvoegsel = true, achternaam = true, geboortedatum = true,
+                           geslacht = true, groepskey = true, groepsnaam = true,
+                           jaargroep = true}},
+        }}
+        local function keep(record, keys)
+            if type(record) ~= "table" then return nil end
+            local out = {{}}
+            for key, value in pairs(record) do
+                if keys[key] and type(value) ~= "table" then out[key] = value end
+            end
+            return out
+        end
+        function allowlist(body)
+            local doc = cjson.decode(body or "")
+            if type(doc) ~= "table" then return nil end
+            local out = {{}}
+            if doc.school ~= nil then out.school = keep(doc.school, allowed.school) end
+            for _, name in ipairs({{"groepen", "leerlingen"}}) do
+                if type(doc[name]) == "table" then
+                    local list = {{}}
+                    for _, record in ipairs(doc[name]) do
+                        local kept = keep(record, allowed[name])
+                        if kept then list[#list + 1] = kept end
+                    end
+                    out[name] = list
+                end
+            end
+            return cjson.encode(out)
+        end
+    }}
+"""
+
+_LUA_PROXY_SERVER = """\
+    upstream fast {{
+        server {host}:{upstream_port};
+        keepalive 128;
+    }}
+    server {{
+        listen {host}:{port} backlog=4096;
+        client_max_body_size 0;
+        client_body_buffer_size {body_buffer};
+        location = /__filtered {{
+            content_by_lua_block {{
+                ngx.req.read_body()
+                local filtered = allowlist(ngx.req.get_body_data())
+                if not filtered then return ngx.exit(400) end
+                ngx.print(filtered)
+            }}
+        }}
+        location / {{
+            rewrite_by_lua_block {{
+                ngx.req.read_body()
+                local filtered = allowlist(ngx.req.get_body_data())
+                if not filtered then return ngx.exit(400) end
+                ngx.req.set_body_data(filtered)
+            }}
+            proxy_pass http://fast;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}"""
+
+
+def lua_available() -> bool:
+    return all(module.is_file() for module in LUA_MODULES)
+
+
+@contextlib.contextmanager
+def nginx_lua_proxy(
+    nginx: str, prefix: Path, upstream_port: int, workers: int, body_buffer: str
+) -> Iterator[tuple[Process, int]]:
+    """nginx with the Lua allowlist filter in ``rewrite_by_lua``, then ``proxy_pass``."""
+    port = free_port()
+    server = _LUA_FILTER.format() + _LUA_PROXY_SERVER.format(
+        host=HOST, port=port, upstream_port=upstream_port, body_buffer=body_buffer
+    )
+    conf = _nginx_conf(prefix, workers, server)
+    modules = "".join(f"load_module {module};\n" for module in LUA_MODULES)
+    conf.write_text(modules + conf.read_text())
+    command = [nginx, "-c", str(conf), "-p", str(prefix)]
+    log = prefix / "nginx.log"
+    with started("nginx + Lua filter", command, log, lambda: _lua_answers(port)) as process:
+        yield process, port
+
+
+def _lua_answers(port: int) -> bool:
+    sent = b'{"leerlingen": [{"leerlingkey": "a", "bsn": "1"}]}'
+    status, body = request(port, "POST", "/__filtered", sent)
+    return status == 200 and body == b'{"leerlingen":[{"leerlingkey":"a"}]}'
+
+
+def lua_filtered(port: int, body: bytes) -> bytes:
+    """What the Lua peer forwards for ``body``."""
+    status, filtered = request(port, "POST", "/__filtered", body, timeout=30)
+    if status != 200:
+        raise BenchError(f"the Lua peer answered {status} to its own check")
+    return filtered
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"

@@ -46,6 +46,22 @@ def _apt(*args: str) -> None:
         raise BenchError(f"apt-get {' '.join(args)} failed:\n{result.stderr[-2000:]}")
 
 
+# The OpenResty-style peer (issue #8): Debian's Lua module for nginx and lua-cjson.
+LUA_PACKAGES = ("libnginx-mod-http-lua", "lua-cjson")
+
+
+def ensure_lua(present: bool) -> None:
+    """Install the Lua module and cjson for nginx unless ``present``."""
+    if present:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise BenchError(f"install as root: apt-get install -y {' '.join(LUA_PACKAGES)}")
+    if not all(_candidate(p) for p in LUA_PACKAGES):
+        _apt("update", "-qq")
+    print(f"bench: apt-get install -y {' '.join(LUA_PACKAGES)}", file=sys.stderr)
+    _apt("install", "-y", "-qq", *LUA_PACKAGES)
+
+
 def ensure_tools() -> dict[str, str]:
     """Path of each binary, installing its Debian package first where it is missing."""
     missing = {binary: pkgs for binary, pkgs in PACKAGES.items() if which(binary) is None}
