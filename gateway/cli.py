@@ -197,6 +197,13 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         )
     for supplier in enforced.suppliers.values():
         print(f"ok  supplier {supplier.slug} -> {supplier.upstream}")
+    for notice in enforced.notices:
+        print(f"warn  {notice}")
+    if enforced.notices:
+        print(
+            f"{len(enforced.notices)} fact(s) not yet recorded: the gateway runs, "
+            "but the register is incomplete until they are"
+        )
     return 0
 
 
