@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
+from gateway.register import commands as register_commands
 from gateway.register import loading
 from gateway.settings import Settings, SettingsError
 
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)
+    register_commands.add(commands)
 
     key = commands.add_parser("keys", help="create, list and revoke API keys")
     key_commands = key.add_subparsers(metavar="ACTION", required=True)
@@ -234,6 +236,8 @@ def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         _say_database(settings)
+        for code in register_commands.unknown_schools(settings, schools):
+            print(f"warning: school {code} is not in config/schools.yaml", file=sys.stderr)
         return 0
 
     return asyncio.run(work())
