@@ -79,7 +79,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         log=gateway.log,
         suppliers=tuple(sorted(enforced.suppliers)),
     )
-    reloader = Reloader(gateway, settings, environ)
+    reloader = Reloader(gateway, settings, environ, enforced.schools_text)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

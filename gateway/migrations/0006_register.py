@@ -52,6 +52,7 @@ class Migration(migrations.Migration):
                     "versions",
                     fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=JSON_LOADS),
                 ),
+                ("schools", fields.TextField(null=True, unique=False)),
             ],
             options={
                 "table": "register_generation",

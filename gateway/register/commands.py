@@ -51,7 +51,9 @@ def _reload(args: argparse.Namespace, settings: Settings) -> int:
         async with database.opened(settings.database_url):
             newest = await versions.latest()
             generation = await versions.publish(
-                enforced.register.all(), reloading.origin("contracts reload")
+                enforced.register.all(),
+                enforced.schools_text,
+                reloading.origin("contracts reload"),
             )
         count = len(enforced.register.all())
         if generation == newest:

@@ -34,6 +34,7 @@ class Enforced:
     register: AgreementRegister
     notices: tuple[Problem, ...] = ()  # facts not yet recorded: warnings for `check`
     texts: tuple[contract_files.ContractText, ...] = ()  # the contract files as read
+    schools_text: str | None = None  # config/schools.yaml as read (None: no such file)
 
 
 def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
@@ -70,8 +71,14 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
     problems.extend(unreadable)
     found = contract_files.load_texts(texts, settings.schemas_dir, schemas, named)
     problems.extend(found.problems)
-    schools, school_problems, notices = school_list.load(
-        settings.config_dir / "schools.yaml", settings.schemas_dir
+    schools_file = settings.config_dir / "schools.yaml"
+    try:
+        schools_text = school_list.read(schools_file)
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(str(schools_file), "", None, f"cannot read: {error}"))
+        schools_text = None
+    schools, school_problems, notices = school_list.load_text(
+        schools_text, str(schools_file), settings.schemas_dir
     )
     problems.extend(school_problems)
     if problems:
@@ -84,21 +91,23 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         AgreementRegister(found.agreements, schools),
         tuple(notices),
         tuple(texts),
+        schools_text,
     )
 
 
 def register_from_texts(
     settings: Settings,
     texts: Iterable[contract_files.ContractText],
+    schools_text: str | None,
     suppliers: Iterable[str],
     payload_schemas: Mapping[str, PayloadSchema],
     generation: int,
 ) -> AgreementRegister:
-    """The register of contract texts kept in the database (another process's reload), with
-    this host's schools; InvalidConfiguration if they no longer load here."""
+    """The register of contract texts and school list kept in the database (a reload, maybe by
+    another process); InvalidConfiguration if they do not load here."""
     found = contract_files.load_texts(texts, settings.schemas_dir, payload_schemas, suppliers)
-    schools, problems, _ = school_list.load(
-        settings.config_dir / "schools.yaml", settings.schemas_dir
+    schools, problems, _ = school_list.load_text(
+        schools_text, "config/schools.yaml", settings.schemas_dir
     )
     if found.problems or problems:
         raise InvalidConfiguration([*found.problems, *problems])

@@ -43,6 +43,7 @@ class RegisterGeneration(Model):
     created_at = fields.DatetimeField()
     origin = fields.CharField(max_length=100)  # start-up, contracts reload, SIGHUP
     versions: fields.JSONField[list[str]] = fields.JSONField(default=list)  # sha256 of each text
+    schools = fields.TextField(null=True)  # config/schools.yaml's text; null: no such file
 
     class Meta:
         table = "register_generation"

@@ -35,7 +35,7 @@ async def reload_files(settings: Settings, environ: Mapping[str, str], what: str
     """Validate ``contracts/`` and publish it as the next generation; its number.
     InvalidConfiguration (nothing stored) if any file has a problem."""
     enforced = loading.load(settings, environ)
-    return await versions.publish(enforced.register.all(), origin(what))
+    return await versions.publish(enforced.register.all(), enforced.schools_text, origin(what))
 
 
 class Reloader:
@@ -46,8 +46,10 @@ class Reloader:
         gateway: Gateway,
         settings: Settings,
         environ: Mapping[str, str],
+        schools_text: str | None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
+        self._schools_text = schools_text  # as read at start-up
         self._gateway = gateway
         self._settings = settings
         self._environ = environ
@@ -59,7 +61,9 @@ class Reloader:
     async def start(self) -> None:
         """Publish what this process loaded at start-up, then follow the newest generation."""
         register = self._gateway.register
-        register.generation = await versions.publish(register.all(), origin("start-up"))
+        register.generation = await versions.publish(
+            register.all(), self._schools_text, origin("start-up")
+        )
         self._task = asyncio.create_task(self._follow(), name="register-reload")
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -106,11 +110,12 @@ class Reloader:
         current = self._gateway.register
         if newest <= current.generation or newest in self._refused:
             return
-        texts = await versions.texts_of(newest)
+        texts, schools = await versions.texts_of(newest)
         try:
             register = loading.register_from_texts(
                 self._settings,
                 texts,
+                schools,
                 self._gateway.suppliers,
                 self._gateway.payload_schemas,
                 newest,

@@ -69,12 +69,31 @@ class SchoolList:
         return [c for c in codes if not self.knows(School.parse(c))]
 
 
+def read(path: Path) -> str | None:
+    """The text of ``path``, None when there is no such file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
 def load(path: Path, schemas_dir: Path) -> tuple[SchoolList, list[Problem], list[Problem]]:
     """The schools of ``path``: the list, its problems (refusals), and notices (warnings)."""
-    if not path.is_file():
+    try:
+        text = read(path)
+    except (OSError, UnicodeDecodeError) as error:
+        return SchoolList(), [Problem(str(path), "", None, f"cannot read: {error}")], []
+    return load_text(text, str(path), schemas_dir)
+
+
+def load_text(
+    text: str | None, name: str, schemas_dir: Path
+) -> tuple[SchoolList, list[Problem], list[Problem]]:
+    """The schools of ``text`` (None: no school list), read from ``name``."""
+    if text is None:
         return SchoolList(), [], []
     try:
-        document = yamlfiles.read(path)
+        document = yamlfiles.parse(text, name)
     except yamlfiles.YamlFileError as error:
         return SchoolList(), [error.problem], []
     schema = json.loads((schemas_dir / "schools.schema.json").read_text(encoding="utf-8"))

@@ -19,9 +19,9 @@ from gateway.register.contract_files import ContractText
 from gateway.register.models import AgreementText, RegisterGeneration
 
 
-async def publish(agreements: Iterable[Agreement], origin: str) -> int:
-    """Store ``agreements`` (each with its file's text) and make them the register's newest
-    generation, unless they are the newest already; the generation's number."""
+async def publish(agreements: Iterable[Agreement], schools: str | None, origin: str) -> int:
+    """Store ``agreements`` (each with its file's text) and the school list's text, and make
+    them the register's newest generation, unless they are the newest already; its number."""
     now = datetime.now(UTC)
     versions = [a for a in agreements]
     hashes = [a.sha256 for a in versions]
@@ -29,9 +29,15 @@ async def publish(agreements: Iterable[Agreement], origin: str) -> int:
         await _keep(agreement, now)
     async with in_transaction():
         newest = await RegisterGeneration.all().order_by("-generation").first()
-        if newest is not None and sorted(newest.versions) == sorted(hashes):
+        if (
+            newest is not None
+            and sorted(newest.versions) == sorted(hashes)
+            and newest.schools == schools
+        ):
             return newest.generation
-        made = await RegisterGeneration.create(created_at=now, origin=origin[:100], versions=hashes)
+        made = await RegisterGeneration.create(
+            created_at=now, origin=origin[:100], versions=hashes, schools=schools
+        )
     return made.generation
 
 
@@ -67,11 +73,13 @@ async def latest() -> int:
     return newest.generation if newest is not None else 0
 
 
-async def texts_of(generation: int) -> list[ContractText]:
-    """The contract texts of ``generation``, in the order they were published."""
+async def texts_of(generation: int) -> tuple[list[ContractText], str | None]:
+    """The contract texts of ``generation`` in the order they were published, and its school
+    list's text."""
     stored = await RegisterGeneration.get(generation=generation)
     rows = {r.sha256: r for r in await AgreementText.filter(sha256__in=stored.versions)}
-    return [ContractText(rows[h].source, rows[h].text) for h in stored.versions if h in rows]
+    texts = [ContractText(rows[h].source, rows[h].text) for h in stored.versions if h in rows]
+    return texts, stored.schools
 
 
 async def history(supplier: str | None = None) -> list[AgreementText]:
