@@ -93,6 +93,9 @@ class Reloader:
                 "; ".join(str(p) for p in error.problems),
             )
             return None
+        except Exception:
+            logger.exception("reload failed, the agreement versions in force stay")
+            return None
         await self.follow_once()
         return generation
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from gateway.register.agreements import Agreement
 from gateway.register.contract_files import ContractText
@@ -27,17 +26,19 @@ async def publish(agreements: Iterable[Agreement], schools: str | None, origin: 
     hashes = [a.sha256 for a in versions]
     for agreement in versions:
         await _keep(agreement, now)
-    async with in_transaction():
-        newest = await RegisterGeneration.all().order_by("-generation").first()
-        if (
-            newest is not None
-            and sorted(newest.versions) == sorted(hashes)
-            and newest.schools == schools
-        ):
-            return newest.generation
-        made = await RegisterGeneration.create(
-            created_at=now, origin=origin[:100], versions=hashes, schools=schools
-        )
+    # No transaction around the read and the insert: on SQLite a read that turns into a write
+    # fails at once when another process writes. Two processes publishing the same set at once
+    # (workers starting together) make two equal generations, which is harmless.
+    newest = await RegisterGeneration.all().order_by("-generation").first()
+    if (
+        newest is not None
+        and sorted(newest.versions) == sorted(hashes)
+        and newest.schools == schools
+    ):
+        return newest.generation
+    made = await RegisterGeneration.create(
+        created_at=now, origin=origin[:100], versions=hashes, schools=schools
+    )
     return made.generation
 
 
