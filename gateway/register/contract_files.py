@@ -153,7 +153,17 @@ def _agreement(
         )
     terms = data["agreement"]
     valid_from = date.fromisoformat(terms["valid_from"])
-    valid_until, until_time = _until(terms.get("valid_until"))
+    try:
+        valid_until, until_time = _until(terms.get("valid_until"))
+    except ValueError:
+        problems.append(
+            document.problem(
+                ["agreement", "valid_until"],
+                f"{terms['valid_until']!r} is not a date (2027-07-31) or a local time "
+                "(2027-07-31T17:00:00)",
+            )
+        )
+        valid_until, until_time = None, None
     if valid_until is not None and valid_until < valid_from:
         problems.append(
             document.problem(["agreement", "valid_until"], "valid_until is before valid_from")

@@ -139,3 +139,12 @@ def test_deletion_confirmed_only_after_termination(
     assert found.problems == ()
     lifecycle = found.agreements[0].lifecycle
     assert lifecycle is not None and lifecycle.deletion_confirmed == date(2026, 2, 1)
+
+
+def test_an_impossible_moment_of_expiry_is_a_problem(
+    tmp_path: Path, schemas: dict[str, PayloadSchema]
+) -> None:
+    """valid_until 30 February is refused in plain words, not a traceback."""
+    found = load(tmp_path, schemas, **{"b.yaml": contracts.text(valid_until="2026-02-30T10:00")})
+    assert found.agreements == ()
+    assert "is not a date (2027-07-31) or a local time" in found.problems[0].message
