@@ -100,12 +100,24 @@ class Reloader:
         return generation
 
     async def _follow(self) -> None:
+        failing = False  # say so once per outage, not every second
         while True:
             await asyncio.sleep(self._poll_seconds)
             try:
                 await self.follow_once()
-            except Exception:
-                logger.exception("cannot read the register's generation; trying again")
+            except Exception as error:
+                if not failing:
+                    logger.error(
+                        "cannot read the register's generation (%s); the versions in force "
+                        "stay, trying again every %g s",
+                        type(error).__name__,
+                        self._poll_seconds,
+                    )
+                failing = True
+            else:
+                if failing:
+                    logger.info("the register's generation can be read again")
+                failing = False
 
     async def follow_once(self) -> None:
         """Load the newest generation if it is newer than this process's register."""
