@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from gateway import __version__, database, logs
 from gateway.access import keys, users
@@ -192,10 +193,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     enforced = loading.load(settings, os.environ)
+    now = datetime.now(settings.zone)
     for agreement in enforced.register.all():
         print(
             f"ok  {agreement.source}: {agreement.supplier} {agreement.label}, "
-            f"{len(agreement.routes)} route(s)"
+            f"{len(agreement.routes)} route(s), {agreement.status_at(now)} now"
         )
     for supplier in enforced.suppliers.values():
         print(f"ok  supplier {supplier.slug} -> {supplier.upstream}")

@@ -65,9 +65,10 @@ class Gateway:
 
     def now(self) -> datetime:
         """The current moment in ``GATEWAY_TIMEZONE``, where agreements start and end."""
-        return self.clock().astimezone(self.settings.zone)
+        return self.clock().astimezone(self._zone)
 
     def __post_init__(self) -> None:
+        self._zone = self.settings.zone
         self.body_limits = receive.BodyLimits(
             max_bytes=self.settings.max_body_bytes,
             max_ratio=self.settings.max_decompression_ratio,
