@@ -23,12 +23,15 @@ from tortoise import connections
 from gateway import database, logs
 from gateway.access.keys import KeyStore
 from gateway.console import scan, site
-from gateway.console.sources import EnforcedRegister, Sources, load_organisation
+from gateway.console.sources import Sources, load_organisation
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
 from gateway.problems import PROBLEM_TYPES, problem_response
+from gateway.register import api as register_api
 from gateway.register import loading
+from gateway.register.console_view import RegisterView
+from gateway.register.reloading import Reloader
 from gateway.settings import Settings
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
@@ -40,7 +43,8 @@ logger = logging.getLogger("gateway")
 
 def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> Starlette:
     """The gateway for ``settings``. Contracts and config are read now: a problem stops here."""
-    enforced = loading.load(settings, os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    enforced = loading.load(settings, environ)
     gateway = Gateway(
         settings=settings,
         register=enforced.register,
@@ -63,7 +67,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     console = site.Console(
         settings=settings,
         sources=Sources(
-            register=EnforcedRegister(enforced.register),
+            register=RegisterView(lambda: gateway.register),
             organisation=load_organisation(settings.organisation_file),
             special_paths={
                 known.path: known.special_category
@@ -75,6 +79,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         log=gateway.log,
         suppliers=tuple(sorted(enforced.suppliers)),
     )
+    reloader = Reloader(gateway, settings, environ, enforced.schools_text)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,6 +88,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
+        await reloader.start()
         gateway.workers.start()
         scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:
@@ -98,6 +104,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             yield
         finally:
             gateway.workers.stop()
+            await reloader.stop()
             scanning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scanning
@@ -109,6 +116,9 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     app = Starlette(
         routes=[
             Route("/api/transfers", api.transfers, methods=["GET"]),
+            Route("/api/agreements", register_api.agreements, methods=["GET"]),
+            Route("/api/agreements/article-30", register_api.export, methods=["GET"]),
+            Route("/api/agreements/{id}", register_api.agreement, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
@@ -122,6 +132,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     )
     app.state.gateway = gateway
     app.state.console = console
+    app.state.reloader = reloader
     return app
 
 

@@ -12,10 +12,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
+from gateway.register import commands as register_commands
 from gateway.register import loading
 from gateway.settings import Settings, SettingsError
 
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)
+    register_commands.add(commands)
 
     key = commands.add_parser("keys", help="create, list and revoke API keys")
     key_commands = key.add_subparsers(metavar="ACTION", required=True)
@@ -190,13 +193,21 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     enforced = loading.load(settings, os.environ)
+    now = datetime.now(settings.zone)
     for agreement in enforced.register.all():
         print(
             f"ok  {agreement.source}: {agreement.supplier} {agreement.label}, "
-            f"{len(agreement.routes)} route(s)"
+            f"{len(agreement.routes)} route(s), {agreement.status_at(now)} now"
         )
     for supplier in enforced.suppliers.values():
         print(f"ok  supplier {supplier.slug} -> {supplier.upstream}")
+    for notice in enforced.notices:
+        print(f"warn  {notice}")
+    if enforced.notices:
+        print(
+            f"{len(enforced.notices)} fact(s) not yet recorded: the gateway runs, "
+            "but the register is incomplete until they are"
+        )
     return 0
 
 
@@ -227,6 +238,8 @@ def _keys_create(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         _say_database(settings)
+        for code in register_commands.unknown_schools(settings, schools):
+            print(f"warning: school {code} is not in config/schools.yaml", file=sys.stderr)
         return 0
 
     return asyncio.run(work())

@@ -17,7 +17,12 @@ from urllib.parse import urlsplit, urlunsplit
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as migrate_api
 
-MODELS = ["gateway.access.models", "gateway.evidence.models", "gateway.console.models"]
+MODELS = [
+    "gateway.access.models",
+    "gateway.evidence.models",
+    "gateway.console.models",
+    "gateway.register.models",
+]
 
 
 class DatabaseError(Exception):

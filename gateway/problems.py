@@ -28,6 +28,10 @@ PROBLEM_TYPES: dict[str, str] = {
     "school-not-allowed": "The key may not send data for this school.",
     "school-mismatch": "The payload names another school than the X-School header.",
     "no-agreement": "No agreement with this supplier is in force for this school today.",
+    "permission-withdrawn": (
+        "The school has withdrawn its permission for this supplier; the agreement stands for "
+        "other schools."
+    ),
     "route-not-covered": "The supplier's agreement does not cover this method and path.",
     "invalid-values": (
         "Values break their field's rule (type, format, pattern, length, range), and the "

@@ -65,6 +65,7 @@ CATEGORIES = {
 }
 
 AGREEMENT_STATUS = {
+    "draft": "concept",
     "pending": "nog niet ingegaan",
     "active": "van kracht",
     "expired": "verlopen",
@@ -79,6 +80,7 @@ PROBLEMS = {
     "missing-school": "school ontbreekt",
     "school-not-allowed": "sleutel mag niet voor deze school",
     "school-mismatch": "gegevens noemen een andere school",
+    "permission-withdrawn": "school trok toestemming in",
     "no-agreement": "geen overeenkomst van kracht",
     "route-not-covered": "overeenkomst dekt dit verzoek niet",
     "invalid-values": "ongeldige waarden, overeenkomst zegt weigeren",

@@ -48,6 +48,7 @@ class AgreementEntry:
     source: str
     review_due: date | None = None  # when the FG should look at it again, if the register says
     bijsluiter_url: str | None = None  # the supplier's privacy bijsluiter, if the register has it
+    unrecorded: tuple[str, ...] = ()  # the register's facts not yet recorded, in Dutch
 
     @property
     def anchor(self) -> str:

@@ -46,6 +46,7 @@ def item(record: TransferRecord) -> dict[str, Any]:
         "supplier": record.supplier,
         "agreement_reference": record.agreement_reference,
         "agreement_version": record.agreement_version,
+        "agreement_sha256": record.agreement_sha256,
         "method": record.method,
         "path": record.path,
         "route": record.route,

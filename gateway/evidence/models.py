@@ -27,6 +27,8 @@ class TransferRecord(Model):
     supplier = fields.CharField(max_length=63, null=True, db_index=True)
     agreement_reference = fields.CharField(max_length=200, null=True)
     agreement_version = fields.CharField(max_length=50, null=True)
+    # SHA-256 of the contract file's text the transfer ran under (register.models.AgreementText)
+    agreement_sha256 = fields.CharField(max_length=64, null=True)
     method = fields.CharField(max_length=10)
     path = fields.CharField(max_length=2048)
     route = fields.CharField(max_length=300, null=True)

@@ -10,10 +10,11 @@ same day. It returns the agreements together with every problem found, so that
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,14 @@ from gateway.register.agreements import (
     Status,
     ValueHandling,
 )
+from gateway.register.details import (
+    Contact,
+    RegisterDetails,
+    Review,
+    Signatory,
+    Storage,
+    SubProcessor,
+)
 from gateway.register.policy import FieldPolicy, PolicyError
 from gateway.register.schools import SchoolScope
 from gateway.register.yamlfiles import Problem
@@ -42,6 +51,16 @@ from gateway.register.yamlfiles import Problem
 class ContractSet:
     agreements: tuple[Agreement, ...]
     problems: tuple[Problem, ...]
+    notices: tuple[Problem, ...] = ()  # facts not yet recorded: warnings, not refusals
+
+
+@dataclass(frozen=True, slots=True)
+class ContractText:
+    """One contract file's text, as read from ``contracts/`` or kept in the database."""
+
+    name: str  # the file it came from
+    text: str
+    document_sha256: str | None = None  # of the signed document beside it, if there is one
 
 
 def validator(schemas_dir: Path) -> Draft202012Validator:
@@ -50,8 +69,38 @@ def validator(schemas_dir: Path) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+def read(contracts_dir: Path) -> tuple[list[ContractText], list[Problem]]:
+    """The text of every contract file in ``contracts_dir``, and what could not be read."""
+    texts: list[ContractText] = []
+    problems: list[Problem] = []
+    files = sorted(contracts_dir.glob("*.yaml")) + sorted(contracts_dir.glob("*.yml"))
+    if not files:
+        problems.append(Problem(str(contracts_dir), "", None, "no contract files (*.yaml)"))
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(str(path), "", None, f"cannot read: {error}"))
+            continue
+        document = path.with_suffix(".pdf")
+        digest = hashlib.sha256(document.read_bytes()).hexdigest() if document.is_file() else None
+        texts.append(ContractText(str(path), text, digest))
+    return texts, problems
+
+
 def load(
     contracts_dir: Path,
+    schemas_dir: Path,
+    payload_schemas: Mapping[str, PayloadSchema],
+    suppliers: Iterable[str],
+) -> ContractSet:
+    texts, unreadable = read(contracts_dir)
+    found = load_texts(texts, schemas_dir, payload_schemas, suppliers)
+    return ContractSet(found.agreements, (*unreadable, *found.problems), found.notices)
+
+
+def load_texts(
+    texts: Iterable[ContractText],
     schemas_dir: Path,
     payload_schemas: Mapping[str, PayloadSchema],
     suppliers: Iterable[str],
@@ -60,12 +109,10 @@ def load(
     known_suppliers = set(suppliers)
     agreements: list[Agreement] = []
     problems: list[Problem] = []
-    files = sorted(contracts_dir.glob("*.yaml")) + sorted(contracts_dir.glob("*.yml"))
-    if not files:
-        problems.append(Problem(str(contracts_dir), "", None, "no contract files (*.yaml)"))
-    for path in files:
+    notices: list[Problem] = []
+    for contract in texts:
         try:
-            document = yamlfiles.read(path)
+            document = yamlfiles.parse(contract.text, contract.name)
         except yamlfiles.YamlFileError as error:
             problems.append(error.problem)
             continue
@@ -79,18 +126,20 @@ def load(
             # and what the field checks still find in the routes the schema errors leave legible
             problems.extend(_legible_route_problems(document, payload_schemas))
             continue
-        agreement, found = _agreement(document, payload_schemas, known_suppliers)
+        agreement, found = _agreement(document, payload_schemas, known_suppliers, contract)
         problems.extend(found)
         if agreement is not None and not found:
             agreements.append(agreement)
+            notices.extend(document.problem(w, m) for w, m in agreement.details.missing())
     problems.extend(_overlaps(agreements))
-    return ContractSet(tuple(agreements), tuple(problems))
+    return ContractSet(tuple(agreements), tuple(problems), tuple(notices))
 
 
 def _agreement(
     document: yamlfiles.YamlDocument,
     payload_schemas: Mapping[str, PayloadSchema],
     suppliers: set[str],
+    contract: ContractText,
 ) -> tuple[Agreement | None, list[Problem]]:
     data: dict[str, Any] = document.data
     problems: list[Problem] = []
@@ -104,7 +153,17 @@ def _agreement(
         )
     terms = data["agreement"]
     valid_from = date.fromisoformat(terms["valid_from"])
-    valid_until = date.fromisoformat(terms["valid_until"]) if terms.get("valid_until") else None
+    try:
+        valid_until, until_time = _until(terms.get("valid_until"))
+    except ValueError:
+        problems.append(
+            document.problem(
+                ["agreement", "valid_until"],
+                f"{terms['valid_until']!r} is not a date (2027-07-31) or a local time "
+                "(2027-07-31T17:00:00)",
+            )
+        )
+        valid_until, until_time = None, None
     if valid_until is not None and valid_until < valid_from:
         problems.append(
             document.problem(["agreement", "valid_until"], "valid_until is before valid_from")
@@ -115,7 +174,15 @@ def _agreement(
             Status(terms["lifecycle"]["status"]),
             date.fromisoformat(terms["lifecycle"]["since"]),
             terms["lifecycle"]["reason"],
+            _day(terms["lifecycle"].get("deletion_confirmed")),
         )
+        if lifecycle.deletion_confirmed is not None and lifecycle.status is not Status.TERMINATED:
+            problems.append(
+                document.problem(
+                    ["agreement", "lifecycle", "deletion_confirmed"],
+                    "deletion is confirmed only after a termination (status: terminated)",
+                )
+            )
     handling = data.get("values", {})
     values = ValueHandling(
         block_invalid=handling.get("on_invalid", "strip") == "block",
@@ -148,11 +215,80 @@ def _agreement(
         purposes=tuple(data["purposes"]),
         legal_basis=data["legal_basis"],
         retention=data["retention"],
-        sub_processors=tuple((s["name"], s["location"]) for s in data["sub_processors"]),
+        sub_processors=tuple((s["name"], s["country"]) for s in data["sub_processors"] or []),
         routes=tuple(routes),
         source=document.file,
+        draft=bool(terms.get("draft", False)),
+        until_time=until_time,
+        details=_details(document, data, contract, problems),
+        processors=tuple(
+            SubProcessor(s["name"], s["country"], s["purpose"], s.get("location"))
+            for s in data["sub_processors"] or []
+        ),
+        sha256=hashlib.sha256(contract.text.encode("utf-8")).hexdigest(),
+        text=contract.text,
     )
     return agreement, problems
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _until(text: str | None) -> tuple[date | None, time | None]:
+    """``valid_until`` as its day, and the local time it ends that day (None: at the day's end)."""
+    if not text:
+        return None, None
+    if "T" not in text:
+        return date.fromisoformat(text), None
+    moment = datetime.fromisoformat(text)
+    return moment.date(), moment.time()
+
+
+def _details(
+    document: yamlfiles.YamlDocument,
+    data: dict[str, Any],
+    contract: ContractText,
+    problems: list[Problem],
+) -> RegisterDetails:
+    supplier, terms, storage = data["supplier"], data["agreement"], data.get("storage")
+    contact, signed_by, review = supplier["contact"], terms["signed_by"], terms["review"]
+    digest = terms["document_sha256"]
+    document_file = None
+    if contract.document_sha256 is not None:
+        document_file = str(Path(contract.name).with_suffix(".pdf").name)
+        if digest is not None and digest != contract.document_sha256:
+            problems.append(
+                document.problem(
+                    ["agreement", "document_sha256"],
+                    f"the signed document beside it ({document_file}) has another SHA-256: "
+                    "the file or the hash is not the signed one",
+                )
+            )
+        digest = contract.document_sha256
+    return RegisterDetails(
+        product=supplier["product"],
+        contact=None if contact is None else Contact(**contact),
+        bijsluiter_url=supplier["bijsluiter_url"],
+        model_version=terms["model_version"],
+        privacyconvenant=terms["privacyconvenant"],
+        signed_by=None if signed_by is None else Signatory(**signed_by),
+        document_sha256=digest,
+        document_file=document_file,
+        security_annex=terms["security_annex"],
+        review=None
+        if review is None
+        else Review(
+            review["status"],
+            date.fromisoformat(review["next_review"]),
+            review.get("by"),
+            _day(review.get("reviewed")),
+        ),
+        storage=None
+        if storage is None
+        else Storage(bool(storage["eu"]), tuple(storage["countries"])),
+        sub_processors_recorded=data["sub_processors"] is not None,
+    )
 
 
 def _legible_route_problems(
@@ -302,7 +438,7 @@ def _overlaps(agreements: list[Agreement]) -> list[Problem]:
     problems = []
     for i, first in enumerate(agreements):
         for second in agreements[i + 1 :]:
-            if first.supplier != second.supplier:
+            if first.supplier != second.supplier or first.draft or second.draft:
                 continue
             if not _schools_overlap(first.schools, second.schools):
                 continue

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from gateway.formats import payload_schema
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.problems import Rejected
-from gateway.register import contract_files, suppliers
+from gateway.register import contract_files, school_list, suppliers
+from gateway.register.agreements import Agreement
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.register.yamlfiles import Problem
@@ -31,6 +32,9 @@ class Enforced:
     suppliers: dict[str, Supplier]
     payload_schemas: dict[str, PayloadSchema]
     register: AgreementRegister
+    notices: tuple[Problem, ...] = ()  # facts not yet recorded: warnings for `check`
+    texts: tuple[contract_files.ContractText, ...] = ()  # the contract files as read
+    schools_text: str | None = None  # config/schools.yaml as read (None: no such file)
 
 
 def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
@@ -63,8 +67,69 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         problems.extend(error.problems)
         named = error.slugs  # contracts are still checked against the suppliers it names
     problems.extend(p for p in map(functools.partial(_unusable, settings), endpoints.values()) if p)
-    found = contract_files.load(settings.contracts_dir, settings.schemas_dir, schemas, named)
+    texts, unreadable = contract_files.read(settings.contracts_dir)
+    problems.extend(unreadable)
+    found = contract_files.load_texts(texts, settings.schemas_dir, schemas, named)
     problems.extend(found.problems)
+    schools_file = settings.config_dir / "schools.yaml"
+    try:
+        schools_text = school_list.read(schools_file)
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(str(schools_file), "", None, f"cannot read: {error}"))
+        schools_text = None
+    schools, school_problems, notices = school_list.load_text(
+        schools_text, str(schools_file), settings.schemas_dir
+    )
+    problems.extend(school_problems)
     if problems:
         raise InvalidConfiguration(problems)
-    return Enforced(endpoints, schemas, AgreementRegister(found.agreements))
+    notices.extend(found.notices)
+    notices.extend(_unknown_schools(found.agreements, schools))
+    return Enforced(
+        endpoints,
+        schemas,
+        AgreementRegister(found.agreements, schools),
+        tuple(notices),
+        tuple(texts),
+        schools_text,
+    )
+
+
+def register_from_texts(
+    settings: Settings,
+    texts: Iterable[contract_files.ContractText],
+    schools_text: str | None,
+    suppliers: Iterable[str],
+    payload_schemas: Mapping[str, PayloadSchema],
+    generation: int,
+) -> AgreementRegister:
+    """The register of contract texts and school list kept in the database (a reload, maybe by
+    another process); InvalidConfiguration if they do not load here."""
+    found = contract_files.load_texts(texts, settings.schemas_dir, payload_schemas, suppliers)
+    schools, problems, _ = school_list.load_text(
+        schools_text, "config/schools.yaml", settings.schemas_dir
+    )
+    if found.problems or problems:
+        raise InvalidConfiguration([*found.problems, *problems])
+    return AgreementRegister(found.agreements, schools, generation)
+
+
+def _unknown_schools(
+    agreements: Iterable[Agreement], schools: school_list.SchoolList
+) -> list[Problem]:
+    """A warning for each school an agreement names that config/schools.yaml does not list."""
+    notices = []
+    for agreement in agreements:
+        if agreement.schools.every_school:
+            continue
+        for code in schools.unknown_codes(agreement.schools.as_list()):
+            notices.append(
+                Problem(
+                    agreement.source,
+                    "schools",
+                    None,
+                    f"school {code} is not in config/schools.yaml (no school there has this "
+                    "BRIN code): add it, or fill in its BRIN",
+                )
+            )
+    return notices

@@ -76,6 +76,11 @@ def read(path: Path, label: str | None = None) -> YamlDocument:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise YamlFileError(Problem(name, "", None, f"cannot read: {error}")) from error
+    return parse(text, name)
+
+
+def parse(text: str, name: str) -> YamlDocument:
+    """``text`` (read from the file ``name``, or kept in the database) as a document."""
     try:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
@@ -59,8 +60,15 @@ class Gateway:
     limits: ClientLimits
     instance: Instance
     workers: work.BodyWorkers
+    # What time it is: the agreements' lifecycle is decided at this moment. Tests set a clock.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """The current moment in ``GATEWAY_TIMEZONE``, where agreements start and end."""
+        return self.clock().astimezone(self._zone)
 
     def __post_init__(self) -> None:
+        self._zone = self.settings.zone
         self.body_limits = receive.BodyLimits(
             max_bytes=self.settings.max_body_bytes,
             max_ratio=self.settings.max_decompression_ratio,
@@ -131,9 +139,10 @@ class Gateway:
         # The school is on record even when refused: the FG asks "who tried to send 98YY's data?"
         transfer.school = authenticate.school(request.headers)
         authenticate.may_send_for(transfer.client, transfer.school)
-        # 2. resolve agreement
-        today = datetime.now(self.settings.zone).date()
-        transfer.agreement = self.register.in_force(slug, transfer.school, today)
+        # 2. resolve agreement, in one generation of the register: a reload swaps the next one
+        # in, and this transfer finishes under the version it started with.
+        register = self.register
+        transfer.agreement = register.in_force(slug, transfer.school, self.now())
         transfer.route = resolve_agreement.route(
             transfer.agreement, request.method, unquote("/" + raw_path)
         )
@@ -157,7 +166,8 @@ class Gateway:
             filter.enforce(worked.filtered, transfer.route)
             body = worked.body
             transfer.body_sha256 = worked.sha256
-        # 4. record: durable before anything leaves
+        # 4. record: durable before anything leaves, if the agreement is still in force
+        resolve_agreement.still_in_force(transfer, register.schools, self.now())
         try:
             await self.log.begin(transfer)
         except LogUnavailable:
@@ -173,6 +183,7 @@ class Gateway:
         headers = forward.request_headers(
             request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
         )
+        resolve_agreement.still_in_force(transfer, register.schools, self.now())
         return await self.upstream.send(supplier, request.method, url, body, headers)
 
     async def _receive(self, request: Request) -> receive.Body:

@@ -32,6 +32,7 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "supplier": transfer.supplier,
         "agreement_reference": transfer.agreement.reference if transfer.agreement else None,
         "agreement_version": transfer.agreement.version if transfer.agreement else None,
+        "agreement_sha256": transfer.agreement.sha256 or None if transfer.agreement else None,
         "method": transfer.method if transfer.method in METHODS else "OTHER",
         "path": transfer.path[:2048],
         "route": f"{transfer.route.method} {transfer.route.path}" if transfer.route else None,

@@ -157,14 +157,17 @@ async def test_new_field_paths_are_in_the_queue(console: Console) -> None:
 
 
 async def test_the_register_lists_the_enforced_agreement(console: Console) -> None:
-    """The Register shows the shipped agreement in force, and says plainly that there is no
-    article-30 export yet."""
+    """The Register shows the shipped agreement in force, what is not yet recorded of it, and
+    offers the article-30 export as a CSV holding the agreement."""
     async with console.signed_in() as client:
         page = (await client.get("/fg/register")).text
         export = await client.get("/fg/register/artikel-30")
     assert "OPRON-BASISPOORT versie 2018.1" in page and "van kracht" in page
-    assert "houdt het verwerkingsregister nog niet bij" in page
-    assert export.status_code == 404
+    assert "nog niet vastgelegd" in page
+    assert "Download de artikel-30-export" in page
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "OPRON-BASISPOORT" in export.content.decode("utf-8-sig")
 
 
 async def test_access_requests_say_the_index_is_not_there_yet(console: Console) -> None:

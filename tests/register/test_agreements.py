@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 
@@ -160,3 +160,23 @@ def test_agreement_is_immutable() -> None:
     """An agreement cannot be changed after it is built."""
     with pytest.raises(dataclasses.FrozenInstanceError):
         agreement().valid_until = None  # type: ignore[misc]
+
+
+def test_a_draft_is_never_active() -> None:
+    """A draft lets nothing through, whatever its dates say."""
+    draft = dataclasses.replace(agreement(), draft=True)
+    assert draft.status_on(date(2026, 6, 1)) is Status.DRAFT
+
+
+def test_expiry_at_a_moment_takes_effect_at_that_second() -> None:
+    """valid_until with a time: active one second before, expired at the second itself."""
+    ending = dataclasses.replace(agreement(), until_time=time(17, 0))
+    assert ending.status_at(datetime(2026, 12, 31, 16, 59, 59)) is Status.ACTIVE
+    assert ending.status_at(datetime(2026, 12, 31, 17, 0, 0)) is Status.EXPIRED
+
+
+def test_a_valid_until_day_lasts_through_its_last_second() -> None:
+    """valid_until a date: active at 23:59:59 that day, expired at midnight after it."""
+    day = agreement()
+    assert day.status_at(datetime(2026, 12, 31, 23, 59, 59, 999999)) is Status.ACTIVE
+    assert day.status_at(datetime(2027, 1, 1, 0, 0, 0)) is Status.EXPIRED
