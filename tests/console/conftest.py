@@ -13,6 +13,8 @@ import pytest
 
 from gateway import samples
 from gateway.access.users import Accounts
+from gateway.console.sources import Pupil, SubjectIndex, SubjectTransfer
+from gateway.evidence.models import TransferRecord
 from tests.conftest import RunningGateway
 
 FG_NAME = "fg@opron.nl"
@@ -70,6 +72,46 @@ async def console(start_gateway: Any) -> Console:
     gateway: RunningGateway = await start_gateway()
     await Accounts().create(FG_NAME, "fg", FG_PASSWORD)
     return Console(gateway)
+
+
+KNOWN_PUPIL = "LL-000001"  # the first pupil of every sample sync, so in every pushed transfer
+
+
+class ForwardedLogIndex:
+    """A TEST DOUBLE of the subject index (the evidence log's HMAC index is not on this branch):
+    it says ``KNOWN_PUPIL`` was in every forwarded transfer of the log, which is true of the
+    traffic ``push_traffic`` sends, and knows no other pupil. The real index gives the same
+    answers for that traffic, so the tests below hold for either (see ``subjects``)."""
+
+    async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
+        if pupil.value != KNOWN_PUPIL:
+            return []
+        forwarded = await TransferRecord.filter(outcome="forwarded").order_by("seq")
+        return [
+            SubjectTransfer(
+                str(r.id),
+                r.started_at,
+                r.supplier or "",
+                r.school,
+                tuple(p for p in r.fields_forwarded if p.startswith("leerlingen[].")),
+                r.agreement_reference,
+                r.agreement_version,
+            )
+            for r in forwarded
+        ]
+
+
+@pytest.fixture
+def subjects(console: Console) -> SubjectIndex:
+    """The subject index the access-request tests use: the one ``gateway/app.py`` connects,
+    or, while none is, the test double ``ForwardedLogIndex`` (connected here)."""
+    from dataclasses import replace
+
+    state = console.gateway.app.state.console
+    if state.sources.subjects is None:
+        state.sources = replace(state.sources, subjects=ForwardedLogIndex())
+    index: SubjectIndex = state.sources.subjects
+    return index
 
 
 async def insert_history(days: int = 30, per_day: int = 12) -> None:
