@@ -79,14 +79,18 @@ KNOWN_PUPIL = "LL-000001"  # the first pupil of every sample sync, so in every p
 
 class ForwardedLogIndex:
     """A TEST DOUBLE of the subject index (the evidence log's HMAC index is not on this branch):
-    it says ``KNOWN_PUPIL`` was in every forwarded transfer of the log, which is true of the
-    traffic ``push_traffic`` sends, and knows no other pupil. The real index gives the same
-    answers for that traffic, so the tests below hold for either (see ``subjects``)."""
+    it says ``KNOWN_PUPIL`` was in every forwarded transfer of the log that went through the
+    gateway (under an agreement; ``insert_history`` writes entries without one, and without
+    pupils), which is true of the traffic ``push_traffic`` sends, and knows no other pupil.
+    The real index gives the same answers for that traffic, so the tests hold for either (see
+    ``subjects``)."""
 
     async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
         if pupil.value != KNOWN_PUPIL:
             return []
-        forwarded = await TransferRecord.filter(outcome="forwarded").order_by("seq")
+        forwarded = await TransferRecord.filter(
+            outcome="forwarded", agreement_reference__isnull=False
+        ).order_by("seq")
         return [
             SubjectTransfer(
                 str(r.id),
@@ -132,36 +136,44 @@ async def insert_history(days: int = 30, per_day: int = 12) -> None:
             started = now - timedelta(days=day, minutes=7 * n + 30)
             supplier = rng.choice(["malmberg", "noordhoff"])
             made.append(
-                row(
-                    {
-                        "id": uuid.uuid4(),
-                        "started_at": started,
-                        "completed_at": started,
-                        "source_system": "parnassys",
-                        "school": rng.choice(["99XX", "98YY", "97ZZ"]),
-                        "supplier": supplier,
-                        "agreement_reference": None,
-                        "agreement_version": None,
-                        "method": "POST",
-                        "path": "/sync",
-                        "route": "POST /sync",
-                        "outcome": "forwarded",
-                        "status": 200,
-                        "upstream_status": 200,
-                        "records": rng.randint(20, 30),
-                        "fields_forwarded": ["leerlingen[].voornaam"],
-                        "fields_stripped": {"leerlingen[].email": rng.randint(20, 30)}
-                        if rng.random() < 0.5
-                        else {},
-                        "fields_invalid": {},
-                        "fields_inspected": {},
-                        "body_sha256": "0" * 64,
-                        "duration_ms": 12.0,
-                        "instance": None,
-                    },
-                    INSERT_COLUMNS,
-                )
+                {
+                    "id": uuid.uuid4(),
+                    "started_at": started,
+                    "completed_at": started,
+                    "source_system": "parnassys",
+                    "school": rng.choice(["99XX", "98YY", "97ZZ"]),
+                    "supplier": supplier,
+                    "agreement_reference": None,
+                    "agreement_version": None,
+                    "method": "POST",
+                    "path": "/sync",
+                    "route": "POST /sync",
+                    "outcome": "forwarded",
+                    "status": 200,
+                    "upstream_status": 200,
+                    "records": rng.randint(20, 30),
+                    "fields_forwarded": ["leerlingen[].voornaam"],
+                    "fields_stripped": {"leerlingen[].email": rng.randint(20, 30)}
+                    if rng.random() < 0.5
+                    else {},
+                    "fields_invalid": {},
+                    "fields_inspected": {},
+                    "body_sha256": "0" * 64,
+                    "duration_ms": 12.0,
+                    "instance": None,
+                }
             )
+    made.sort(key=lambda entry: entry["started_at"])  # the log's order is the order of arrival
     store = for_connection()
-    await store.write(made, [])
+    await store.write([row(entry, INSERT_COLUMNS) for entry in made], [])
     await store.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Keeps each test's call report on its item, so a fixture can tell it failed (the browser
+    tests keep a screenshot then). A hook works only here, not in a test module."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report

@@ -5,6 +5,8 @@ its protocol in ``gateway/console/sources.py`` says, from fixed data."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,8 +25,9 @@ class SignedUpTo:
     """An Integrity that signed a checkpoint over the first ``size`` log entries (seq 1 to
     ``size``): a proof for those, none after; ``size=0`` has signed nothing yet."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, signed_at: datetime = SIGNED_AT) -> None:
         self.size = size
+        self.signed_at = signed_at
 
     async def latest_checkpoint(self) -> Checkpoint | None:
         if self.size == 0:
@@ -34,7 +37,7 @@ class SignedUpTo:
             "poortwachter.opron.nl/log",
             self.size,
             root,
-            SIGNED_AT,
+            self.signed_at,
             f"poortwachter.opron.nl/log\n{self.size}\n{root}\n\n— poortwachter Az3x...\n",
         )
 
@@ -49,7 +52,10 @@ class SignedUpTo:
         if not 1 <= seq <= self.size:
             return None
         depth = max(1, (self.size - 1).bit_length())
-        hashes = tuple(f"{n:02d}" + "A" * 42 + "=" for n in range(depth))
+        hashes = tuple(
+            base64.b64encode(hashlib.sha256(f"{seq}/{n}".encode()).digest()).decode()
+            for n in range(depth)
+        )
         return InclusionProof(seq - 1, self.size, hashes)
 
 
