@@ -78,6 +78,8 @@ def _moment(name: str, value: str, zone: ZoneInfo, end_of_day: bool) -> datetime
             day = date.fromisoformat(value)
             if end_of_day and day == date.max:  # to=9999-12-31: no end at all
                 return datetime.max.replace(tzinfo=UTC)
+            if not end_of_day and day == date.min:  # from=0001-01-01: no start at all
+                return datetime.min.replace(tzinfo=UTC)
             day += timedelta(days=1 if end_of_day else 0)
             return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

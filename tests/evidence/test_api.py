@@ -196,6 +196,7 @@ TIME_FILTERS = [
     ({"from": "2026-01-02"}, {"next-day"}),  # 23:00 UTC on 1 January is 2 January here
     ({"to": "2025-12-31"}, {"before"}),
     ({"to": "9999-12-31"}, {"before", "midnight", "noon", "last-second", "next-day"}),
+    ({"from": "0001-01-01"}, {"before", "midnight", "noon", "last-second", "next-day"}),
     ({"from": "2025-12-31T23:00:00Z", "to": "2026-01-01T11:00:00Z"}, {"midnight", "noon"}),
     ({"from": "2025-12-31T23:00:01Z", "to": "2026-01-01T22:59:59Z"}, {"noon"}),
     ({"from": "2026-01-01T11:00:00Z"}, {"noon", "last-second", "next-day"}),
