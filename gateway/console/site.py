@@ -186,6 +186,7 @@ def create(console: Console) -> ASGIApp:
         page("/verstrekkingen/{transfer_id}", transfers.detail),
         page("/te-beoordelen", review.page, ("GET", "POST")),
         page("/inzageverzoek", access_request.page, ("GET", "POST")),
+        page("/inzageverzoek.pdf", access_request.as_pdf, ("POST",)),
         page("/register", register.page),
         page("/register/artikel-30", register.article30),
         page("/integriteit", integrity.page),

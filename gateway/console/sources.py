@@ -21,6 +21,7 @@ from gateway.register.agreements import Agreement, Status
 from gateway.register.register import AgreementRegister
 
 EXPIRY_WARNING = timedelta(days=60)  # an agreement ending this soon is on the Overzicht
+REVIEW_WARNING = timedelta(days=30)  # and one whose review falls due this soon
 
 
 # The register ---------------------------------------------------------------------------
@@ -58,6 +59,30 @@ class AgreementEntry:
     @property
     def status_label(self) -> str:
         return AGREEMENT_STATUS.get(self.status, self.status)
+
+    @property
+    def bijsluiter_link(self) -> str | None:
+        """The bijsluiter's address if it is a web address (never a ``javascript:`` one)."""
+        url = self.bijsluiter_url
+        return url if url and re.match(r"https?://[^\s]+\Z", url, re.IGNORECASE) else None
+
+    def review(self, today: date) -> str | None:
+        """``overdue`` (the review date has passed), ``due`` (today or within REVIEW_WARNING),
+        or None (later, or the register keeps no date)."""
+        if self.review_due is None:
+            return None
+        if self.review_due < today:
+            return "overdue"
+        return "due" if self.review_due - today <= REVIEW_WARNING else None
+
+    def needs_attention(self, today: date) -> bool:
+        """Expired, ending within EXPIRY_WARNING, or its review due or overdue."""
+        ending = (
+            self.status == "active"
+            and self.valid_until is not None
+            and self.valid_until - today <= EXPIRY_WARNING
+        )
+        return self.status == "expired" or ending or self.review(today) is not None
 
 
 @dataclass(frozen=True)

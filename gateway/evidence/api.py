@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from starlette.requests import Request
@@ -67,16 +68,24 @@ def item(record: TransferRecord) -> dict[str, Any]:
 _DAY = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
 
-def _moment(name: str, value: str, end_of_day: bool) -> datetime:
-    """``value`` as a moment in UTC. Problems say what was wrong, never what was written: a
-    filter value is the caller's text, and it could be anything (a BSN pasted in the wrong box)."""
+def _moment(name: str, value: str, zone: ZoneInfo, end_of_day: bool) -> datetime:
+    """``value`` as a moment in UTC: a date is a day in ``zone`` (GATEWAY_TIMEZONE, as in the
+    console), its start, or for ``to`` the start of the next day (so compare with ``<``); a
+    date-time without an offset is a time in ``zone``. Problems say what was wrong, never what
+    was written: a filter value is the caller's text, and it could be anything (a BSN pasted in
+    the wrong box)."""
     try:
         if _DAY.match(value):
             day = date.fromisoformat(value)
-            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+            if end_of_day and day == date.max:  # to=9999-12-31: no end at all
+                return datetime.max.replace(tzinfo=UTC)
+            if not end_of_day and day == date.min:  # from=0001-01-01: no start at all
+                return datetime.min.replace(tzinfo=UTC)
+            day += timedelta(days=1 if end_of_day else 0)
+            return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         # Stored times are UTC; compare in UTC whatever offset the FG wrote.
-        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
     except ValueError:
         raise Rejected(400, "bad-filter", f"{name} is not an ISO 8601 date or time") from None
     except OverflowError:  # 9999-12-31T23:59:59-01:00 is after the last moment a date can hold
@@ -115,10 +124,15 @@ async def transfers(request: Request) -> Response:
             if params["outcome"] not in OUTCOMES:
                 raise Rejected(400, "bad-filter", f"outcome must be one of {', '.join(OUTCOMES)}")
             query = query.filter(outcome=params["outcome"])
+        zone = request.app.state.gateway.settings.zone
         if "from" in params:
-            query = query.filter(started_at__gte=_moment("from", params["from"], False))
+            query = query.filter(started_at__gte=_moment("from", params["from"], zone, False))
         if "to" in params:
-            query = query.filter(started_at__lte=_moment("to", params["to"], True))
+            to = params["to"]
+            if _DAY.match(to):  # the whole day: before the next day's start
+                query = query.filter(started_at__lt=_moment("to", to, zone, True))
+            else:
+                query = query.filter(started_at__lte=_moment("to", to, zone, False))
         if "before" in params:
             query = query.filter(seq__lt=_int("before", params["before"], 1, 2**63 - 1))
         limit = _int("limit", params["limit"], 1, MAX_LIMIT) if "limit" in params else 50

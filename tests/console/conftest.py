@@ -13,6 +13,8 @@ import pytest
 
 from gateway import samples
 from gateway.access.users import Accounts
+from gateway.console.sources import Pupil, SubjectIndex, SubjectTransfer
+from gateway.evidence.models import TransferRecord
 from tests.conftest import RunningGateway
 
 FG_NAME = "fg@opron.nl"
@@ -72,6 +74,50 @@ async def console(start_gateway: Any) -> Console:
     return Console(gateway)
 
 
+KNOWN_PUPIL = "LL-000001"  # the first pupil of every sample sync, so in every pushed transfer
+
+
+class ForwardedLogIndex:
+    """A TEST DOUBLE of the subject index (the evidence log's HMAC index is not on this branch):
+    it says ``KNOWN_PUPIL`` was in every forwarded transfer of the log that went through the
+    gateway (under an agreement; ``insert_history`` writes entries without one, and without
+    pupils), which is true of the traffic ``push_traffic`` sends, and knows no other pupil.
+    The real index gives the same answers for that traffic, so the tests hold for either (see
+    ``subjects``)."""
+
+    async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
+        if pupil.value != KNOWN_PUPIL:
+            return []
+        forwarded = await TransferRecord.filter(
+            outcome="forwarded", agreement_reference__isnull=False
+        ).order_by("seq")
+        return [
+            SubjectTransfer(
+                str(r.id),
+                r.started_at,
+                r.supplier or "",
+                r.school,
+                tuple(p for p in r.fields_forwarded if p.startswith("leerlingen[].")),
+                r.agreement_reference,
+                r.agreement_version,
+            )
+            for r in forwarded
+        ]
+
+
+@pytest.fixture
+def subjects(console: Console) -> SubjectIndex:
+    """The subject index the access-request tests use: the one ``gateway/app.py`` connects,
+    or, while none is, the test double ``ForwardedLogIndex`` (connected here)."""
+    from dataclasses import replace
+
+    state = console.gateway.app.state.console
+    if state.sources.subjects is None:
+        state.sources = replace(state.sources, subjects=ForwardedLogIndex())
+    index: SubjectIndex = state.sources.subjects
+    return index
+
+
 async def insert_history(days: int = 30, per_day: int = 12) -> None:
     """Entries for other suppliers over the last ``days`` days, as the log writer stores them
     (for pages that show time: charts and volumes); one day has four times the usual."""
@@ -90,36 +136,44 @@ async def insert_history(days: int = 30, per_day: int = 12) -> None:
             started = now - timedelta(days=day, minutes=7 * n + 30)
             supplier = rng.choice(["malmberg", "noordhoff"])
             made.append(
-                row(
-                    {
-                        "id": uuid.uuid4(),
-                        "started_at": started,
-                        "completed_at": started,
-                        "source_system": "parnassys",
-                        "school": rng.choice(["99XX", "98YY", "97ZZ"]),
-                        "supplier": supplier,
-                        "agreement_reference": None,
-                        "agreement_version": None,
-                        "method": "POST",
-                        "path": "/sync",
-                        "route": "POST /sync",
-                        "outcome": "forwarded",
-                        "status": 200,
-                        "upstream_status": 200,
-                        "records": rng.randint(20, 30),
-                        "fields_forwarded": ["leerlingen[].voornaam"],
-                        "fields_stripped": {"leerlingen[].email": rng.randint(20, 30)}
-                        if rng.random() < 0.5
-                        else {},
-                        "fields_invalid": {},
-                        "fields_inspected": {},
-                        "body_sha256": "0" * 64,
-                        "duration_ms": 12.0,
-                        "instance": None,
-                    },
-                    INSERT_COLUMNS,
-                )
+                {
+                    "id": uuid.uuid4(),
+                    "started_at": started,
+                    "completed_at": started,
+                    "source_system": "parnassys",
+                    "school": rng.choice(["99XX", "98YY", "97ZZ"]),
+                    "supplier": supplier,
+                    "agreement_reference": None,
+                    "agreement_version": None,
+                    "method": "POST",
+                    "path": "/sync",
+                    "route": "POST /sync",
+                    "outcome": "forwarded",
+                    "status": 200,
+                    "upstream_status": 200,
+                    "records": rng.randint(20, 30),
+                    "fields_forwarded": ["leerlingen[].voornaam"],
+                    "fields_stripped": {"leerlingen[].email": rng.randint(20, 30)}
+                    if rng.random() < 0.5
+                    else {},
+                    "fields_invalid": {},
+                    "fields_inspected": {},
+                    "body_sha256": "0" * 64,
+                    "duration_ms": 12.0,
+                    "instance": None,
+                }
             )
+    made.sort(key=lambda entry: entry["started_at"])  # the log's order is the order of arrival
     store = for_connection()
-    await store.write(made, [])
+    await store.write([row(entry, INSERT_COLUMNS) for entry in made], [])
     await store.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Keeps each test's call report on its item, so a fixture can tell it failed (the browser
+    tests keep a screenshot then). A hook works only here, not in a test module."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report

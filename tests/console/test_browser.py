@@ -9,21 +9,30 @@ the page's screenshot is kept under ``test-results/console/``. With
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gateway.console.sources import Organisation, SubjectIndex
 from tests.conftest import ROOT
-from tests.console.conftest import FG_NAME, FG_PASSWORD, Console, insert_history, push_traffic
-from tests.console.test_views import OneTransferIndex
+from tests.console.conftest import (
+    FG_NAME,
+    FG_PASSWORD,
+    KNOWN_PUPIL,
+    Console,
+    insert_history,
+    push_traffic,
+)
+from tests.console.doubles import ReviewedRegister, SignedUpTo
+from tests.console.test_views import pdf_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -157,25 +166,68 @@ async def test_clear_a_queue_item_with_a_note(page: Any, console: Console) -> No
     assert "Beoordeeld door fg@opron.nl" in text and "verkeerde BRIN" in text
 
 
-async def test_an_access_request_prints_as_a_letter(page: Any, console: Console) -> None:
-    """With a subject index connected the FG finds a pupil's transfers; printed, the page is
-    only the letter (no menu, no form)."""
+ORGANISATION = Organisation(
+    "Scholengroep OPRON",
+    ("Postbus 1", "9640 AA Veendam"),
+    "privacy@opron.nl",
+    "0598 123 456",
+    "A. de Vries",
+)
+
+
+async def connect_all(console: Console) -> None:
+    """The school group's details, and test doubles for the register and the log's integrity,
+    signed a minute ago over the whole log (the subject index comes from the ``subjects``
+    fixture)."""
+    size = max(e["seq"] for e in await console.gateway.transfers(limit=1))
     state = console.gateway.app.state.console
-    state.sources = replace(state.sources, subjects=OneTransferIndex())
+    state.sources = replace(
+        state.sources,
+        organisation=ORGANISATION,
+        register=ReviewedRegister(),
+        integrity=SignedUpTo(size, datetime.now(UTC) - timedelta(minutes=1)),
+    )
+
+
+async def test_an_access_request_is_a_letter_to_print_and_a_pdf(
+    page: Any, console: Console, subjects: SubjectIndex
+) -> None:
+    """The FG looks up a pupil and gets the letter for the parent: printed, the page is only the
+    letter (no menu, no form); "Download als PDF" gives the same letter as a PDF file named by
+    date, without the pupil's key in its name or text."""
+    await push_traffic(console.gateway)
+    state = console.gateway.app.state.console
+    state.sources = replace(state.sources, organisation=ORGANISATION)
     await sign_in(page, console)
     await (
         page.get_by_role("navigation").get_by_role("link", name="Inzageverzoek", exact=True).click()
     )
-    await page.get_by_label("Leerlingkey of ECK iD").fill("LL-000001")
+    await page.get_by_label("Leerlingkey of ECK iD").fill(KNOWN_PUPIL)
     await page.get_by_role("button", name="Zoek verstrekkingen").click()
     await page.wait_for_load_state()
-    assert "Antwoord op uw verzoek om inzage" in await page.locator("main").inner_text()
+    assert "/fg/inzageverzoek" in page.url and KNOWN_PUPIL not in page.url
+    letter = page.get_by_role("article")
+    assert "Dat is 2 keer gebeurd" in await letter.inner_text()
+    assert await letter.get_by_role("row").count() == 3  # the header and two transfers
+    async with page.expect_download() as waiting:
+        await page.get_by_role("button", name="Download als PDF om te versturen").click()
+    download = await waiting.value
+    assert re.fullmatch(r"antwoord-inzageverzoek-\d{4}-\d\d-\d\d\.pdf", download.suggested_filename)
+    body = Path(await download.path()).read_bytes()
+    pages, text = pdf_text(body)
+    flat = " ".join(text.split())
+    assert pages == 1 and "Dat is 2 keer gebeurd" in flat and "Scholengroep OPRON" in flat
+    assert KNOWN_PUPIL not in text
     await page.emulate_media(media="print")
     assert not await page.get_by_role("navigation", name="Hoofdmenu").is_visible()
     assert not await page.get_by_label("Leerlingkey of ECK iD").is_visible()
+    assert not await page.get_by_role(
+        "button", name="Download als PDF om te versturen"
+    ).is_visible()
     assert await page.get_by_role("heading", name="Antwoord op uw verzoek om inzage").is_visible()
-    pdf = await page.pdf()
-    assert pdf.startswith(b"%PDF")
+    printed = await page.pdf()
+    assert printed.startswith(b"%PDF")
+    assert page.problems == []
 
 
 async def test_the_keyboard_reaches_the_content_first(page: Any, console: Console) -> None:
@@ -198,11 +250,17 @@ PAGES = {
 }
 
 
-async def test_every_page_passes_axe(browser: Any, console: Console) -> None:
+async def test_every_page_passes_axe(
+    browser: Any, console: Console, subjects: SubjectIndex
+) -> None:
     """axe-core finds no serious or critical violation on any console page, signed out or in,
-    and (with POORTWACHTER_SCREENSHOTS) each page's screenshot is written."""
+    with the register, integrity and subject sources connected (test doubles where none is on
+    this branch yet): the letter, the proof and the review dates are checked too. With
+    POORTWACHTER_SCREENSHOTS each page's screenshot, and the PDF letter's first page, are
+    written there."""
     await insert_history()
     await push_traffic(console.gateway)
+    await connect_all(console)
     inspected = next(e for e in await console.gateway.transfers() if e["fields_inspected"])
     from axe_playwright_python.async_playwright import Axe
 
@@ -211,36 +269,39 @@ async def test_every_page_passes_axe(browser: Any, console: Console) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     page = await context.new_page()
     found: dict[str, list[str]] = {}
-    with contextlib.ExitStack():
-        await page.goto(console.url + "/fg/login")
-        pages = [("aanmelden", None)]
-        pages += [(n, p or f"/fg/verstrekkingen/{inspected['id']}") for n, p in PAGES.items()]
-        for name, path in pages:
-            if path is not None:
-                if name == "overzicht":
-                    await sign_in(page, console)
-                await page.goto(console.url + path)
-            results = await axe.run(page)
-            serious = [
-                f"{v['id']}: {v['help']}"
-                for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")
-            ]
-            if serious:
-                found[name] = serious
+
+    async def check(name: str) -> None:
+        results = await axe.run(page)
+        serious = [
+            f"{v['id']}: {v['help']}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[name] = serious
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=True)
+
+    await page.goto(console.url + "/fg/login")
+    await check("aanmelden")
+    await sign_in(page, console)
+    for name, path in PAGES.items():
+        await page.goto(console.url + (path or f"/fg/verstrekkingen/{inspected['id']}"))
+        if name == "verstrekking":
+            await page.get_by_text("Het bewijs:").click()  # open the hashes
+        if name == "inzageverzoek":
+            await page.get_by_label("Leerlingkey of ECK iD").fill(KNOWN_PUPIL)
+            await page.get_by_role("button", name="Zoek verstrekkingen").click()
+            await page.wait_for_load_state()
+            assert await page.get_by_role("article").count() == 1
             if shots:
-                Path(shots).mkdir(parents=True, exist_ok=True)
-                await page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=True)
+                async with page.expect_download() as waiting:
+                    await page.get_by_role(
+                        "button", name="Download als PDF om te versturen"
+                    ).click()
+                letter = Path(shots) / "inzageverzoek-brief.pdf"
+                await (await waiting.value).save_as(str(letter))
+        await check(name)
     await context.close()
     assert found == {}
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: Any, call: Any) -> Any:
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call":
-        item.rep_call = report
-
-
-_ = re  # the module is imported for tests that grow here

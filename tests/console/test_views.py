@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from gateway.console import dutch
 from gateway.console.models import ReviewMark
-from gateway.console.sources import Organisation, Pupil, SubjectTransfer
-from tests.console.conftest import Console, csrf_token, push_traffic
+from gateway.console.sources import Organisation, Pupil, SubjectIndex, SubjectTransfer
+from tests.console.conftest import KNOWN_PUPIL, Console, csrf_token, push_traffic
+
+ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 async def test_overview_counts_the_last_thirty_days(console: Console) -> None:
@@ -215,8 +221,122 @@ async def test_an_access_request_answer_is_a_letter(console: Console) -> None:
             await client.post("/fg/inzageverzoek", data={"csrf": token, "leerling": "LL-000001"})
         ).text
     assert "Antwoord op uw verzoek om inzage" in page
-    assert "1 maart 2026 10:30:00" in page  # 09:30 UTC is 10:30 in Amsterdam in winter
-    assert "Scholengroep OPRON" in page and "leerlingen[].voornaam" in page
+    assert "1 maart 2026, 10:30" in page  # 09:30 UTC is 10:30 in Amsterdam in winter
+    assert "Scholengroep OPRON" in page and "<td>voornaam</td>" in page
+    # the key is only in the PDF button's form (the page is not cached), not in the letter
+    assert page.count("LL-000001") == 1 and 'name="leerling" value="LL-000001"' in page
+
+
+def pdf_text(body: bytes) -> tuple[int, str]:
+    """The number of pages and the text of a PDF, read back by pypdf."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(body))
+    return len(reader.pages), "\n".join(p.extract_text() for p in reader.pages)
+
+
+async def test_the_answer_is_a_pdf_to_send(console: Console, subjects: SubjectIndex) -> None:
+    """The letter's PDF, asked by POST, is an attachment named by date only; it reads back as
+    the same letter: the school group, each transfer (supplier, Amsterdam time, fields,
+    agreement) and the closing, and nowhere the pupil's key."""
+    await push_traffic(console.gateway)
+    state = console.gateway.app.state.console
+    state.sources = replace(
+        state.sources,
+        organisation=Organisation(
+            "Scholengroep OPRON",
+            ("Postbus 1", "9640 AA Veendam"),
+            "fg@opron.nl",
+            None,
+            "A. de Vries",
+        ),
+    )
+    found = await subjects.transfers_for(Pupil("leerlingkey", KNOWN_PUPIL))
+    assert len(found) == 2
+    async with console.signed_in() as client:
+        token = await csrf_token(client, "/fg/inzageverzoek")
+        form = {"csrf": token, "leerling": KNOWN_PUPIL}
+        page = (await client.post("/fg/inzageverzoek", data=form)).text
+        assert 'action="/fg/inzageverzoek.pdf"' in page
+        response = await client.post("/fg/inzageverzoek.pdf", data=form)
+        by_get = await client.get("/fg/inzageverzoek.pdf")
+        unknown = await client.post("/fg/inzageverzoek.pdf", data={**form, "leerling": "LL-9"})
+        bad = await client.post("/fg/inzageverzoek.pdf", data={**form, "leerling": "<x y>"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="antwoord-inzageverzoek-\d{4}-\d\d-\d\d\.pdf"', disposition
+    )
+    assert response.headers["cache-control"] == "no-store"
+    Path(os.environ.get("POORTWACHTER_PDF", "/dev/null")).write_bytes(response.content)
+    pages, text = pdf_text(response.content)
+    flat = " ".join(text.split())
+    assert pages == 1
+    assert "Antwoord op uw verzoek om inzage" in flat and "Dat is 2 keer gebeurd" in flat
+    assert "Scholengroep OPRON" in flat and "9640 AA Veendam" in flat and "A. de Vries" in flat
+    for t in found:
+        assert (
+            dutch.day(t.started_at, ZONE) + ", " + f"{t.started_at.astimezone(ZONE):%H:%M}" in flat
+        )
+    assert flat.count("OPRON-BASISPOORT versie 2018.1") == 2 and "voornaam" in flat
+    assert KNOWN_PUPIL not in text and KNOWN_PUPIL.encode() not in response.content
+    assert by_get.status_code == 405
+    assert unknown.status_code == 200
+    assert "geen gegevens over uw kind" in " ".join(pdf_text(unknown.content)[1].split())
+    assert bad.status_code == 400 and "<x y>" not in bad.text
+
+
+class ManyTransfersIndex:
+    """A subject index whose one pupil was in ``count`` transfers (for a letter of pages)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    async def transfers_for(self, pupil: Pupil) -> list[SubjectTransfer]:
+        return [
+            SubjectTransfer(
+                f"t{n}",
+                datetime(2026, 1, 1, 8, 0, tzinfo=UTC) + timedelta(days=n),
+                "basispoort",
+                "99XX",
+                ("leerlingen[].voornaam", "leerlingen[].adres.postcode", "groepen[].naam"),
+                "OPRON-BASISPOORT",
+                "2018.1",
+            )
+            for n in range(self.count)
+        ]
+
+
+async def test_a_long_answer_runs_over_pages_with_every_transfer(console: Console) -> None:
+    """Eighty transfers fill more than one page; every one of them is in the PDF, with the
+    fields in a parent's words."""
+    state = console.gateway.app.state.console
+    state.sources = replace(state.sources, subjects=ManyTransfersIndex(80))
+    async with console.signed_in() as client:
+        token = await csrf_token(client, "/fg/inzageverzoek")
+        response = await client.post(
+            "/fg/inzageverzoek.pdf", data={"csrf": token, "leerling": "LL-000042"}
+        )
+    pages, text = pdf_text(response.content)
+    flat = " ".join(text.split())
+    assert pages >= 2 and "Dat is 80 keer gebeurd" in flat
+    assert flat.count("OPRON-BASISPOORT versie 2018.1") == 80
+    assert "1 januari 2026, 09:00" in flat and "21 maart 2026, 09:00" in flat  # the last
+    assert "adres: postcode" in flat and "groepen: naam" in flat
+
+
+async def test_without_an_index_there_is_no_pdf(console: Console) -> None:
+    """Without a subject index the PDF address says so plainly (404), and a POST without the
+    form's token is refused before it."""
+    async with console.signed_in() as client:
+        token = await csrf_token(client, "/fg/inzageverzoek")
+        missing = await client.post(
+            "/fg/inzageverzoek.pdf", data={"csrf": token, "leerling": "LL-1"}
+        )
+        forged = await client.post("/fg/inzageverzoek.pdf", data={"leerling": "LL-1"})
+    assert missing.status_code == 404 and "nog niet" in missing.text
+    assert forged.status_code == 403
 
 
 async def test_integrity_says_the_log_is_not_signed_yet(console: Console) -> None:

@@ -178,12 +178,14 @@ async def test_filtered_entries_carry_what_was_filtered_on(
     }
 
 
+# Around 1 January 2026 in Amsterdam (UTC+1 in winter): a date in ``from``/``to`` is an
+# Amsterdam day (GATEWAY_TIMEZONE), 23:00 UTC to 23:00 UTC here.
 MOMENTS = {
-    "before": datetime(2025, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
-    "midnight": datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC),
-    "noon": datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC),
-    "last-second": datetime(2026, 1, 1, 23, 59, 59, 999000, tzinfo=UTC),
-    "next-day": datetime(2026, 1, 2, 0, 0, 0, tzinfo=UTC),
+    "before": datetime(2025, 12, 31, 22, 59, 59, 500000, tzinfo=UTC),
+    "midnight": datetime(2025, 12, 31, 23, 0, 0, tzinfo=UTC),
+    "noon": datetime(2026, 1, 1, 11, 0, 0, tzinfo=UTC),
+    "last-second": datetime(2026, 1, 1, 22, 59, 59, 999000, tzinfo=UTC),
+    "next-day": datetime(2026, 1, 1, 23, 0, 0, tzinfo=UTC),
 }
 
 TIME_FILTERS = [
@@ -191,12 +193,18 @@ TIME_FILTERS = [
     ({"to": "2026-01-01"}, {"before", "midnight", "noon", "last-second"}),
     ({"from": "2026-01-01", "to": "2026-01-01"}, {"midnight", "noon", "last-second"}),
     ({"from": "2026-01-02", "to": "2026-01-01"}, set()),
-    ({"from": "2026-01-01T00:00:00Z", "to": "2026-01-01T12:00:00Z"}, {"midnight", "noon"}),
-    ({"from": "2026-01-01T00:00:01Z", "to": "2026-01-01T23:59:59Z"}, {"noon"}),
-    ({"from": "2026-01-01T12:00:00Z"}, {"noon", "last-second", "next-day"}),
-    ({"to": "2025-12-31T23:59:59Z"}, set()),
-    ({"to": "2025-12-31T23:59:59.600Z"}, {"before"}),
-    ({"from": "2026-01-01T12:00:00"}, {"noon", "last-second", "next-day"}),  # no offset: UTC
+    ({"from": "2026-01-02"}, {"next-day"}),  # 23:00 UTC on 1 January is 2 January here
+    ({"to": "2025-12-31"}, {"before"}),
+    ({"to": "9999-12-31"}, {"before", "midnight", "noon", "last-second", "next-day"}),
+    ({"from": "0001-01-01"}, {"before", "midnight", "noon", "last-second", "next-day"}),
+    ({"from": "2025-12-31T23:00:00Z", "to": "2026-01-01T11:00:00Z"}, {"midnight", "noon"}),
+    ({"from": "2025-12-31T23:00:01Z", "to": "2026-01-01T22:59:59Z"}, {"noon"}),
+    ({"from": "2026-01-01T11:00:00Z"}, {"noon", "last-second", "next-day"}),
+    ({"to": "2025-12-31T22:59:59Z"}, set()),
+    ({"to": "2025-12-31T22:59:59.600Z"}, {"before"}),
+    ({"from": "2026-01-01T12:00:00"}, {"noon", "last-second", "next-day"}),  # no offset: Amsterdam
+    ({"from": "2026-01-01T00:00:00+01:00", "to": "2026-01-01T12:00:00+01:00"},
+     {"midnight", "noon"}),
 ]  # fmt: skip
 
 
@@ -206,20 +214,42 @@ TIME_FILTERS = [
 async def test_from_and_to_select_by_start_time(
     start_gateway: Any, params: dict[str, str], expected: set[str]
 ) -> None:
-    """``from``/``to`` take dates (a whole UTC day, inclusive) and date-times with Z, exactly."""
+    """``from``/``to`` take dates (a whole Amsterdam day, inclusive) and date-times, exactly;
+    a date-time without an offset is Amsterdam time."""
     gateway = await start_gateway()
     made = await _entries_at(MOMENTS)
     assert await ids(gateway, supplier="clock", **params) == {made[n] for n in expected}
 
 
 async def test_from_and_to_respect_an_explicit_offset(start_gateway: Any) -> None:
-    """A date-time with an offset (+01:00) means that instant, whatever the database stores."""
+    """A date-time with an offset (-05:00) means that instant, whatever the zone or the
+    database."""
     gateway = await start_gateway()
     made = await _entries_at(MOMENTS)
-    found = await ids(gateway, supplier="clock", **{"from": "2026-01-01T01:00:00+01:00"})
+    found = await ids(gateway, supplier="clock", **{"from": "2025-12-31T18:00:00-05:00"})
     assert found == {made[n] for n in ("midnight", "noon", "last-second", "next-day")}
-    found = await ids(gateway, supplier="clock", to="2026-01-01T00:59:59.700+01:00")
+    found = await ids(gateway, supplier="clock", to="2025-12-31T17:59:59.700-05:00")
     assert found == {made["before"]}
+
+
+async def test_a_day_in_summer_and_on_the_day_the_clocks_change(start_gateway: Any) -> None:
+    """In summer an Amsterdam day starts at 22:00 UTC; 29 March 2026 has 23 hours."""
+    gateway = await start_gateway()
+    made = await _entries_at(
+        {
+            "july-1-last": datetime(2026, 7, 1, 21, 59, 59, tzinfo=UTC),
+            "july-2-first": datetime(2026, 7, 1, 22, 0, 0, tzinfo=UTC),
+            "march-29-first": datetime(2026, 3, 28, 23, 0, 0, tzinfo=UTC),
+            "march-29-last": datetime(2026, 3, 29, 21, 59, 59, tzinfo=UTC),
+            "march-30-first": datetime(2026, 3, 29, 22, 0, 0, tzinfo=UTC),
+        }
+    )
+    assert await ids(gateway, supplier="clock", **{"from": "2026-07-02"}) == {made["july-2-first"]}
+    assert await ids(gateway, supplier="clock", to="2026-07-01", **{"from": "2026-07-01"}) == {
+        made["july-1-last"]
+    }
+    on_the_29th = await ids(gateway, supplier="clock", to="2026-03-29", **{"from": "2026-03-29"})
+    assert on_the_29th == {made["march-29-first"], made["march-29-last"]}
 
 
 async def _entries_at(moments: dict[str, datetime]) -> dict[str, str]:

@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from gateway.console import charts, dutch, overview, scan
 from gateway.console.site import Console
-from gateway.console.sources import EXPIRY_WARNING
 
 DAYS = 30
 
@@ -28,14 +27,9 @@ async def page(request: Request, console: Console) -> Response:
         s.supplier: charts.columns([(dutch.day(d), n) for d, n in s.daily.items()]) for s in totals
     }
     stripped_chart = charts.rows([(f.path, f.count) for f in stripped])
-    attention = [
-        a
-        for a in console.sources.register.agreements(today)
-        if a.status == "expired"
-        or (a.status == "active" and a.valid_until and a.valid_until - today <= EXPIRY_WARNING)
-        or (a.review_due is not None and a.review_due <= today)
-    ]
-    reviews_known = any(a.review_due for a in console.sources.register.agreements(today))
+    agreements = console.sources.register.agreements(today)
+    attention = [a for a in agreements if a.needs_attention(today)]
+    reviews_known = any(a.review_due for a in agreements)
     queue = await console.queue.transfer_counts("open")
     return console.render(
         request,
@@ -49,6 +43,7 @@ async def page(request: Request, console: Console) -> Response:
             "stripped": stripped,
             "stripped_chart": stripped_chart,
             "attention": attention,
+            "today": today,
             "reviews_known": reviews_known,
             "queue": queue,
             "sum": {

@@ -87,9 +87,10 @@ async def detail(request: Request, console: Console) -> Response:
         )
     special = console.sources.special_paths
     stripped = [(path, count, special.get(path)) for path, count in record.fields_stripped.items()]
-    proof = None
+    proof = checkpoint = None
     if console.sources.integrity is not None:
         proof = await console.sources.integrity.inclusion_proof(record.seq)
+        checkpoint = await console.sources.integrity.latest_checkpoint()
     queued = await console.queue.transfer_mark(record)
     return console.render(
         request,
@@ -101,6 +102,7 @@ async def detail(request: Request, console: Console) -> Response:
             "stripped": stripped,
             "integrity": console.sources.integrity is not None,
             "proof": proof,
+            "checkpoint": checkpoint,
             "queued": queued,
             "back": console.url(request, "verstrekkingen/" + str(record.id)),
         },
