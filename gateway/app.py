@@ -30,6 +30,7 @@ from gateway.evidence.log import NoTransferLog, TransferLog
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import loading
 from gateway.settings import Settings
+from gateway.transfer import pseudonyms
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
@@ -59,6 +60,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         instance=Instance(settings.heartbeat_seconds),
         workers=BodyWorkers(settings.body_workers, settings.large_bodies_at_once),
     )
+    if pseudonyms.needed(enforced.register.all()):
+        gateway.pseudonym_key.load()  # made at the first start that needs it; refused if unfit
 
     console = site.Console(
         settings=settings,

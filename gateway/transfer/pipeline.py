@@ -36,6 +36,7 @@ from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
 from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
 from gateway.transfer.limits import ClientLimits
+from gateway.transfer.pseudonyms import PseudonymKey
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
@@ -67,6 +68,7 @@ class Gateway:
             seconds=self.settings.body_timeout,
         )
         self._recording: set[asyncio.Task[None]] = set()
+        self.pseudonym_key = PseudonymKey(self.settings.pseudonym_key_file)
 
     def record_refused(self, transfer: Transfer) -> None:
         """Record a request the HTTP protocol refused before it reached ``handle``; the protocol
@@ -147,10 +149,11 @@ class Gateway:
         if raw:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
+            context = self.pseudonym_key.context(slug, transfer.route, today)
             handed, size = work.Handover(raw), len(raw)
             del raw  # the work holds the only reference, and frees it before encoding
             worked = await self.workers.run(
-                size, work.body_work, handed, transfer.route, schema, self.settings.bounds
+                size, work.body_work, handed, transfer.route, schema, self.settings.bounds, context
             )
             transfer.filtered = worked.filtered  # on record, also when what it found blocks
             filter.same_school(worked.named, transfer.school)
