@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
-from gateway.register import loading
+from gateway.register import loading, preview
 from gateway.settings import Settings, SettingsError
 from gateway.transfer import pseudonyms
 
@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate contracts/ and config/, list every problem")
     check.set_defaults(run=_check)
+    contracts = commands.add_parser(
+        "contracts", help="see what a contract change does before it is in force"
+    )
+    contract_commands = contracts.add_subparsers(metavar="ACTION", required=True)
+    preview.add_actions(contract_commands)
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)
