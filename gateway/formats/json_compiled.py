@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -493,14 +494,51 @@ def _kept(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> list[A
 def _withhold(node: Node, objects: Sequence[Any], account: Account) -> None:
     """Take out (``UNSET``) the keys of ``objects`` whose consent is not true, counted."""
     for key, steps in node.consent.items():
-        path = node.keys[key].path
+        holding = [obj for obj in objects if getattr(obj, key) is not UNSET]
+        if not holding:
+            continue
         withheld = 0
-        for obj in objects:
-            if getattr(obj, key) is not UNSET and not _consented(obj, steps):
+        for obj, consented in zip(holding, _consents(holding, steps), strict=True):
+            if not consented:
                 setattr(obj, key, UNSET)
                 withheld += 1
         if withheld:
-            account.withheld[path] += withheld
+            account.withheld[node.keys[key].path] += withheld
+
+
+def _consents(objects: Sequence[Any], steps: tuple[str, ...]) -> list[bool]:
+    """Whether each object's consent at ``steps`` is true. Where the policy does not let the
+    consent's object through (``toestemmingen`` undecoded in every record), those parts are
+    decoded together, in one call, as a type that reads the consent alone; where that fails (a
+    part that is no object), one by one."""
+    firsts = [getattr(obj, steps[0]) for obj in objects]
+    if len(steps) > 1 and all(value.__class__ is msgspec.Raw for value in firsts):
+        try:
+            parts = _consent_decoder(steps[1:]).decode(b"[" + b",".join(firsts) + b"]")
+        except msgspec.DecodeError:
+            pass
+        else:
+            if len(steps) == 2:
+                return [getattr(part, steps[1]) is True for part in parts]
+            return [_read(part, steps[1:]) is True for part in parts]
+    return [_consented(obj, steps) for obj in objects]
+
+
+@functools.lru_cache(maxsize=64)
+def _consent_decoder(steps: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    """A decoder of a list of objects that keeps only the value at ``steps`` of each."""
+    inner: Any = Any
+    for step in reversed(steps):
+        inner = msgspec.defstruct("Consent", [(step, inner | UnsetType, UNSET)], gc=False)
+    return msgspec.json.Decoder(list[inner])
+
+
+def _read(part: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        part = getattr(part, step)
+        if part is UNSET:
+            return UNSET
+    return part
 
 
 def _consented(obj: Any, steps: tuple[str, ...]) -> bool:

@@ -901,3 +901,36 @@ def _non_null(value: Any, path: str, target: str) -> int:
     if isinstance(value, list):
         return sum(_non_null(v, f"{path}[]", target) for v in value)
     return int(path == target and value is not None)
+
+
+@pytest.mark.parametrize(
+    "consents",
+    [
+        [True, False, None, True, "missing", {"nested": True}],  # every consent object decodes
+        [True, False, True, True, True, "no object"],  # one that is no object: one by one
+        [True, True, True, True, True, True],
+    ],
+)
+def test_consents_read_in_one_pass_or_one_by_one_agree(consents: list[Any]) -> None:
+    """The compiled filter reads the consents of records whose consent object it does not let
+    through in one decode, or record by record where one is no object: the same answer as the
+    reference filter either way."""
+    document = samples.sync(len(consents), seed=5)
+    for pupil, consent in zip(document["leerlingen"], consents, strict=True):
+        if consent == "missing":
+            del pupil["toestemmingen"]["foto_video"]
+        elif consent == "no object":
+            pupil["toestemmingen"] = "ja"
+        else:
+            pupil["toestemmingen"]["foto_video"] = consent
+    contract = (
+        [*BASISPOORT, "leerlingen[].foto_url"],
+        {},
+        {"leerlingen[].foto_url": "toestemmingen.foto_video"},
+    )
+    reference, sent_reference = run_conditioned("reference", document, contract)
+    production, sent_production = run_conditioned("production", document, contract)
+    assert sent_production == sent_reference
+    assert production.withheld == reference.withheld
+    expected = sum(consent is not True for consent in consents)
+    assert reference.withheld == ({"leerlingen[].foto_url": expected} if expected else {})
