@@ -11,6 +11,12 @@ never the whole body decoded. Inside a batch the records are cut into columns, o
 (``ValueRule.bad_rows``), content inspection (``inspection.inspect_column``) and the output are
 made a column at a time, never per value in Python unless a value is at fault.
 
+Consents and transformations are made by column too: a batch's records whose consent is not
+true lose the conditioned key (``_withhold``, after the records that are no records are left out,
+as the reference filter does), the consents read in one decode where the policy does not let
+their object through; a transformed column is transformed after its value checks and is not
+inspected.
+
 A record the typed decode cannot take (an unknown key, a value of a type no scalar has, an
 integer beyond 64 bits) goes through the reference filter on its own; so does the whole top level
 if the typed decode cannot take it. Both filters must give the same answer; the property tests
