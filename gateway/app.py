@@ -33,6 +33,7 @@ from gateway.register import loading
 from gateway.register.console_view import RegisterView
 from gateway.register.reloading import Reloader
 from gateway.settings import Settings
+from gateway.transfer import pseudonyms
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
@@ -63,6 +64,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         instance=Instance(settings.heartbeat_seconds),
         workers=BodyWorkers(settings.body_workers, settings.large_bodies_at_once),
     )
+    if pseudonyms.needed(enforced.register.all()):
+        gateway.pseudonym_key.load()  # made at the first start that needs it; refused if unfit
 
     console = site.Console(
         settings=settings,

@@ -18,8 +18,9 @@ from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
 from gateway.register import commands as register_commands
-from gateway.register import loading
+from gateway.register import loading, preview
 from gateway.settings import Settings, SettingsError
+from gateway.transfer import pseudonyms
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,10 +78,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate contracts/ and config/, list every problem")
     check.set_defaults(run=_check)
+    preview.add_actions(register_commands.add(commands))
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=_migrate)
-    register_commands.add(commands)
 
     key = commands.add_parser("keys", help="create, list and revoke API keys")
     key_commands = key.add_subparsers(metavar="ACTION", required=True)
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
+    pseudonyms.add_actions(key_commands)
 
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)
@@ -157,7 +159,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError("--client-cert needs --ssl-certfile, --ssl-keyfile and --ssl-ca-certs")
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
         raise ValueError("several workers need PostgreSQL (GATEWAY_DATABASE_URL)")
-    loading.load(settings, os.environ)  # refuse to start on any problem, before binding
+    enforced = loading.load(settings, os.environ)  # refuse to start on any problem, before binding
+    if pseudonyms.needed(enforced.register.all()):
+        pseudonyms.PseudonymKey(settings.pseudonym_key_file).load()  # made once, before workers
     # Reach and migrate the database once, here: an unreachable database is one clear line,
     # not a traceback from every worker's start-up, and workers do not migrate side by side.
     asyncio.run(database.migrate(settings.database_url))

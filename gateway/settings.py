@@ -107,6 +107,9 @@ class Settings:
     console_session_hours: float = 12.0  # and after this long whatever its use
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
+    # The gateway's pseudonym key (transform: pseudonym), outside the database; made 0600 at
+    # the first start that needs it, or by ``poortwachter keys init-pseudonyms``.
+    pseudonym_key_file: Path = Path("var/pseudonym.key")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -157,6 +160,8 @@ class Settings:
             console_idle_minutes=number("console_idle_minutes", defaults.console_idle_minutes),
             console_session_hours=number("console_session_hours", defaults.console_session_hours),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
+            pseudonym_key_file=home
+            / environ.get("GATEWAY_PSEUDONYM_KEY_FILE", defaults.pseudonym_key_file),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:

@@ -402,3 +402,20 @@ async def test_users_create_reads_the_password_from_stdin(database: str) -> None
     assert "fg@opron.nl" in listed.stdout and "wachtwoord" not in listed.stdout + listed.stderr
     short = run("users", "create", "--name", "x", stdin="kort\n")
     assert short.returncode == 1 and short.stderr.startswith("poortwachter: a password has")
+
+
+async def test_keys_init_pseudonyms_makes_the_key_once(tmp_path: Path) -> None:
+    """The pseudonym key is written 0600 where GATEWAY_PSEUDONYM_KEY_FILE says, and a second
+    run refuses to replace it with one plain line."""
+    key_file = tmp_path / "keys" / "pseudonym.key"
+    made = await cli(
+        "keys", "init-pseudonyms", database=None, GATEWAY_PSEUDONYM_KEY_FILE=str(key_file)
+    )
+    assert made.code == 0, made.err
+    assert (key_file.stat().st_mode & 0o777) == 0o600
+    key = key_file.read_text()
+    again = await cli(
+        "keys", "init-pseudonyms", database=None, GATEWAY_PSEUDONYM_KEY_FILE=str(key_file)
+    )
+    assert_plain(again)
+    assert "already" in again.err and key_file.read_text() == key

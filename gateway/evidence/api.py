@@ -60,6 +60,8 @@ def item(record: TransferRecord) -> dict[str, Any]:
         "fields_stripped": record.fields_stripped,
         "fields_invalid": record.fields_invalid,
         "fields_inspected": record.fields_inspected,
+        "fields_withheld": record.fields_withheld,
+        "fields_transformed": record.fields_transformed,
         "body_sha256": record.body_sha256,
         "duration_ms": record.duration_ms,
     }

@@ -42,6 +42,10 @@ class TransferRecord(Model):
     # Per path and kind: values that broke their rule, and identifiers content inspection found.
     fields_invalid: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
     fields_inspected: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
+    # Per path: allowed fields left out for lack of the pupil's consent; per path and
+    # transformation: fields forwarded transformed (a pseudonym, a year, four digits).
+    fields_withheld: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
+    fields_transformed: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
     instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it

@@ -1,7 +1,10 @@
 """What a filter gives back, whichever filter and format: the document to forward and an account
 of what went: field paths forwarded; stripped (not allowed), invalid (allowed, but breaking
 the field's value rule) and inspected (allowed and valid, but holding an identifier of a kind
-the field may not carry) with counts per path and kind; and the records forwarded."""
+the field may not carry) with counts per path and kind; withheld (allowed, but the pupil's
+consent it depends on is not true) with counts per path; transformed (forwarded as a
+transformation of the value) with counts per path and transformation; and the records
+forwarded."""
 
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ class Filtered:
     records: int  # pupil records forwarded
     invalid: Counts = field(default_factory=dict)
     inspected: Counts = field(default_factory=dict)
+    withheld: dict[str, int] = field(default_factory=dict)  # allowed, but without its consent
+    transformed: Counts = field(default_factory=dict)  # per path and transformation
 
 
 def count(counts: Counts, path: str, kind: str, n: int = 1) -> None:

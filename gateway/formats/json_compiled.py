@@ -11,6 +11,12 @@ never the whole body decoded. Inside a batch the records are cut into columns, o
 (``ValueRule.bad_rows``), content inspection (``inspection.inspect_column``) and the output are
 made a column at a time, never per value in Python unless a value is at fault.
 
+Consents and transformations are made by column too: a batch's records whose consent is not
+true lose the conditioned key (``_withhold``, after the records that are no records are left out,
+as the reference filter does), the consents read in one decode where the policy does not let
+their object through; a transformed column is transformed after its value checks and is not
+inspected.
+
 A record the typed decode cannot take (an unknown key, a value of a type no scalar has, an
 integer beyond 64 bits) goes through the reference filter on its own; so does the whole top level
 if the typed decode cannot take it. Both filters must give the same answer; the property tests
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,11 +36,12 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from gateway.formats import bounds, fieldpaths, inspection, json_reference
+from gateway.formats import bounds, fieldpaths, inspection, json_reference, transforms
 from gateway.formats.bounds import Bounds
 from gateway.formats.filtered import Filtered, NamedSchool, count, named_school
 from gateway.formats.json_reference import RECORDS, Account
 from gateway.formats.payload_schema import KnownField, PayloadSchema
+from gateway.formats.transforms import Transforms
 from gateway.formats.values import ValueRule
 from gateway.register.policy import FieldPolicy, Node
 
@@ -104,9 +112,13 @@ class CompiledPolicy:
         )
 
     def filtered(
-        self, raw: bytes | bytearray, limits: Bounds = bounds.DEFAULT
+        self,
+        raw: bytes | bytearray,
+        limits: Bounds = bounds.DEFAULT,
+        context: Transforms | None = None,
     ) -> tuple[Filtered, NamedSchool]:
-        """The filtered body and the school it names.
+        """The filtered body and the school it names (``context``: what the policy's
+        transformations need).
 
         Raises NotCompilable if the body is not a JSON object, ``msgspec.DecodeError`` (or
         UnicodeDecodeError) if it is not JSON the gateway reads at all, and TooComplex if it asks
@@ -114,7 +126,7 @@ class CompiledPolicy:
         """
         bounds.check(raw, limits)
         _check_utf8(raw)
-        account = Account(self._schema, limits)
+        account = Account(self._schema, limits, transforms=context)
         out = bytearray(b"{")
         decoder = self._large_decoder if len(raw) > bounds.UNCOUNTED_BYTES else self._decoder
         try:
@@ -133,6 +145,8 @@ class CompiledPolicy:
             records=account.records,
             invalid=account.invalid,
             inspected=account.inspected,
+            withheld=dict(account.withheld),
+            transformed=account.transformed,
         )
         return result, named
 
@@ -415,8 +429,12 @@ def _objects(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> lis
         return []
     dropped = _required(plan, objects, account) if plan.required else set()
     if not dropped:
+        if plan.node.consent:
+            _withhold(plan.node, objects, account)
         return _kept(plan, objects, account)
     survivors = [o for index, o in enumerate(objects) if index not in dropped]
+    if plan.node.consent:
+        _withhold(plan.node, survivors, account)
     kept = iter(_kept(plan, survivors, account))
     return [None if index in dropped else next(kept) for index in range(len(objects))]
 
@@ -439,7 +457,7 @@ def _required(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> se
                 assert broken is not None
                 count(account.invalid, field.path, broken)
                 dropped.add(index)
-        if field.allowed is not None:
+        if field.allowed is not None and field.allowed.transform is None:
             clean = [UNSET if i in dropped else v for i, v in enumerate(column)]
             for index, kinds in _inspected(clean, rule).items():
                 for found in kinds:
@@ -463,7 +481,8 @@ def _kept(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> list[A
             out_columns.append(column)
             continue
         if field.plan is None:
-            if field.required is not False:  # checked already: every value here is fine
+            if field.required is not False and field.allowed.transform is None:
+                # checked already: every value here is fine
                 account.forwarded.add(field.allowed.path)
                 out_columns.append(column)
             else:
@@ -476,6 +495,74 @@ def _kept(plan: _ObjectPlan, objects: Sequence[Any], account: Account) -> list[A
     if not out_columns:  # nothing of this object is allowed: empty objects keep the places
         return [plan.output_type() for _ in objects]
     return list(map(plan.output_type, *out_columns))
+
+
+def _withhold(node: Node, objects: Sequence[Any], account: Account) -> None:
+    """Take out (``UNSET``) the keys of ``objects`` whose consent is not true, counted."""
+    for key, steps in node.consent.items():
+        holding = [obj for obj in objects if getattr(obj, key) is not UNSET]
+        if not holding:
+            continue
+        withheld = 0
+        for obj, consented in zip(holding, _consents(holding, steps), strict=True):
+            if not consented:
+                setattr(obj, key, UNSET)
+                withheld += 1
+        if withheld:
+            account.withheld[node.keys[key].path] += withheld
+
+
+def _consents(objects: Sequence[Any], steps: tuple[str, ...]) -> list[bool]:
+    """Whether each object's consent at ``steps`` is true. Where the policy does not let the
+    consent's object through (``toestemmingen`` undecoded in every record), those parts are
+    decoded together, in one call, as a type that reads the consent alone; where that fails (a
+    part that is no object), one by one."""
+    firsts = [getattr(obj, steps[0]) for obj in objects]
+    if len(steps) > 1 and all(value.__class__ is msgspec.Raw for value in firsts):
+        try:
+            parts = _consent_decoder(steps[1:]).decode(b"[" + b",".join(firsts) + b"]")
+        except msgspec.DecodeError:
+            pass
+        else:
+            if len(steps) == 2:
+                return [getattr(part, steps[1]) is True for part in parts]
+            return [_read(part, steps[1:]) is True for part in parts]
+    return [_consented(obj, steps) for obj in objects]
+
+
+@functools.lru_cache(maxsize=64)
+def _consent_decoder(steps: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    """A decoder of a list of objects that keeps only the value at ``steps`` of each."""
+    inner: Any = Any
+    for step in reversed(steps):
+        inner = msgspec.defstruct("Consent", [(step, inner | UnsetType, UNSET)], gc=False)
+    return msgspec.json.Decoder(list[inner])
+
+
+def _read(part: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        part = getattr(part, step)
+        if part is UNSET:
+            return UNSET
+    return part
+
+
+def _consented(obj: Any, steps: tuple[str, ...]) -> bool:
+    """Whether the consent at ``steps`` is ``true``, read from the typed record (where the
+    policy lets it through) or from its undecoded part (where it does not)."""
+    value = obj
+    for index, step in enumerate(steps):
+        if isinstance(value, msgspec.Raw):
+            rest: Any = _any.decode(value)
+            return (
+                json_reference.consented(rest, steps[index:]) if isinstance(rest, dict) else False
+            )
+        if not isinstance(value, msgspec.Struct):
+            return False
+        value = getattr(value, step, UNSET)
+    if isinstance(value, msgspec.Raw):
+        value = _any.decode(value)
+    return value is True
 
 
 def _columns(objects: Sequence[msgspec.Struct], width: int) -> list[list[Any]]:
@@ -508,6 +595,8 @@ def _checked_values(node: Node, column: Sequence[Any], account: Account) -> Sequ
             assert broken is not None
             count(account.invalid, node.path, broken)
             out[index] = UNSET
+    if node.transform is not None:
+        return _transformed(node, node.transform, out, account)
     hits = _inspected(out, rule)
     if hits:
         out = list(out)
@@ -515,6 +604,28 @@ def _checked_values(node: Node, column: Sequence[Any], account: Account) -> Sequ
             for found in kinds:
                 count(account.inspected, node.path, str(found))
             out[index] = UNSET
+    if out.count(UNSET) != len(out):
+        account.forwarded.add(node.path)
+    return out
+
+
+def _transformed(node: Node, name: str, column: Sequence[Any], account: Account) -> list[Any]:
+    """A checked column transformed (never content-inspected: what leaves is the gateway's)."""
+    out: list[Any] = []
+    done = 0
+    for value in column:
+        if value is UNSET or value is None:
+            out.append(value)
+            continue
+        result = transforms.apply(name, value, account.transforms)
+        if result is transforms.CANNOT:
+            count(account.invalid, node.path, "transform")
+            out.append(UNSET)
+            continue
+        out.append(result)
+        done += 1
+    if done:
+        count(account.transformed, node.path, name, done)
     if out.count(UNSET) != len(out):
         account.forwarded.add(node.path)
     return out

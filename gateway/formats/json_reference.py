@@ -10,6 +10,12 @@ every key of every object, in order:
   value rule is *invalid*: left out, counted per path and kind (``type``, ``enum``, ...);
 - an allowed, valid string holding an identifier its field is not declared to hold (a BSN in a
   group name) is *inspected*: left out, counted per path and kind (``bsn``, ``iban``, ...);
+- an allowed key whose consent (``requires_consent``: a boolean elsewhere in the same object,
+  the pupil's record) is not ``true`` is *withheld*: left out, counted per path, whatever its
+  value;
+- an allowed, valid value of a field with a transformation (``transform``) is forwarded
+  transformed, counted per path and transformation, and not content-inspected (what leaves is
+  the gateway's own); one the transformation cannot take is invalid (``transform``);
 - everything else is forwarded.
 
 An object that lacks a key its schema requires, or whose required key is invalid or inspected,
@@ -25,10 +31,11 @@ from typing import Any
 
 import msgspec
 
-from gateway.formats import fieldpaths, inspection
+from gateway.formats import fieldpaths, inspection, transforms
 from gateway.formats.bounds import DEFAULT, Bounds
 from gateway.formats.filtered import Counts, Filtered, count
 from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.transforms import Transforms
 from gateway.formats.values import ValueRule
 from gateway.register.policy import FieldPolicy, Node
 
@@ -49,11 +56,20 @@ class Account:
     invalid: Counts = field(default_factory=dict)
     inspected: Counts = field(default_factory=dict)
     records: int = 0
+    transforms: Transforms | None = None
+    withheld: Counter[str] = field(default_factory=Counter)
+    transformed: Counts = field(default_factory=dict)
 
 
-def filtered(document: dict[str, Any], policy: FieldPolicy, schema: PayloadSchema) -> Filtered:
-    """``document`` with only what ``policy`` allows, and an account of what was left out."""
-    account = Account(schema)
+def filtered(
+    document: dict[str, Any],
+    policy: FieldPolicy,
+    schema: PayloadSchema,
+    context: Transforms | None = None,
+) -> Filtered:
+    """``document`` with only what ``policy`` allows, and an account of what was left out;
+    ``context`` is what the policy's transformations need (its supplier's key, its day)."""
+    account = Account(schema, transforms=context)
     kept = _object(document, policy.root, account)
     if kept is LEFT_OUT:  # the document itself lacks what it must have
         kept = {}
@@ -65,6 +81,8 @@ def filtered(document: dict[str, Any], policy: FieldPolicy, schema: PayloadSchem
         records=len(pupils) if isinstance(pupils, list) else 0,
         invalid=account.invalid,
         inspected=account.inspected,
+        withheld=dict(account.withheld),
+        transformed=account.transformed,
     )
 
 
@@ -82,7 +100,12 @@ def _object(obj: dict[str, Any], node: Node, account: Account) -> Any:
         if kind is not None:
             count(account.invalid, path, kind)
             return LEFT_OUT
-        if child is not None and isinstance(item, str) and _found(item, rule, path, account):
+        if (
+            child is not None
+            and child.transform is None
+            and isinstance(item, str)
+            and _found(item, rule, path, account)
+        ):
             return LEFT_OUT
     kept: dict[str, Any] = {}
     for key, item in obj.items():
@@ -90,10 +113,24 @@ def _object(obj: dict[str, Any], node: Node, account: Account) -> Any:
         if child is None:
             account.stripped[stripped_name(node.path, key, account.schema)] += 1
             continue
+        if key in node.consent and not consented(obj, node.consent[key]):
+            account.withheld[child.path] += 1
+            continue
         result = kept_value(item, child, account)
         if result is not LEFT_OUT:
             kept[key] = result
     return kept
+
+
+def consented(obj: dict[str, Any], steps: tuple[str, ...]) -> bool:
+    """Whether the consent at ``steps`` inside ``obj`` is ``true`` (and not missing, null,
+    false or anything else)."""
+    value: Any = obj
+    for step in steps:
+        if not isinstance(value, dict):
+            return False
+        value = value.get(step)
+    return value is True
 
 
 def stripped_name(parent: str, key: str, schema: PayloadSchema) -> str:
@@ -137,6 +174,15 @@ def _scalar(value: Any, node: Node, account: Account) -> Any:
     if kind is not None:
         count(account.invalid, node.path, kind)
         return LEFT_OUT
+    if node.transform is not None:
+        result = transforms.apply(node.transform, value, account.transforms)
+        if result is transforms.CANNOT:
+            count(account.invalid, node.path, "transform")
+            return LEFT_OUT
+        if value is not None:
+            count(account.transformed, node.path, node.transform)
+        account.forwarded.add(node.path)
+        return result
     if isinstance(value, str) and _found(value, node.rule, node.path, account):
         return LEFT_OUT
     account.forwarded.add(node.path)

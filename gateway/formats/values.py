@@ -28,8 +28,10 @@ from msgspec import UNSET, UnsetType
 
 from gateway.formats.inspection import Kind as Content
 
-Kind = Literal["type", "enum", "pattern", "format", "length", "range", "required"]
-KINDS: tuple[Kind, ...] = ("type", "enum", "pattern", "format", "length", "range", "required")
+Kind = Literal["type", "enum", "pattern", "format", "length", "range", "required", "transform"]
+KINDS: tuple[Kind, ...] = (
+    "type", "enum", "pattern", "format", "length", "range", "required", "transform",
+)  # fmt: skip
 
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # beyond 64 bits suppliers' parsers disagree
 _NONE = type(None)

@@ -20,9 +20,12 @@ from gateway.register.schools import School, SchoolCodeError
 from gateway.settings import Settings
 
 
-def add(commands: Any) -> None:
-    """The ``contracts`` group, on the ``poortwachter`` command's subparsers."""
-    group = commands.add_parser("contracts", help="reload, export and list the agreement register")
+def add(commands: Any) -> Any:
+    """The ``contracts`` group, on the ``poortwachter`` command's subparsers; returns its
+    actions, for the preview commands (``diff``, ``dry-run``) to join."""
+    group = commands.add_parser(
+        "contracts", help="reload, export, list, diff and dry-run the agreement register"
+    )
     actions = group.add_subparsers(metavar="ACTION", required=True)
     reload = actions.add_parser(
         "reload",
@@ -41,6 +44,7 @@ def add(commands: Any) -> None:
     )
     listing.add_argument("supplier", nargs="?", help="only this supplier's")
     listing.set_defaults(run=_versions)
+    return actions
 
 
 def _reload(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
-from gateway.formats import fieldpaths
+from gateway.formats import fieldpaths, transforms
 from gateway.formats.json_compiled import CompiledPolicy
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.formats.values import NARROWING_KEYS
@@ -377,8 +377,12 @@ def _route(
             special.append(SpecialCategory(path, category, justified[path]))
     narrowing, allow_content, found = _narrowing(document, where, entries, schema, unfit, justified)
     problems.extend(found)
+    transformed, consents, found = _conditions(document, where, entries, schema, unfit, narrowing)
+    problems.extend(found)
     try:
-        policy = FieldPolicy.from_paths(fields, schema, narrowing, allow_content)
+        policy = FieldPolicy.from_paths(
+            fields, schema, narrowing, allow_content, transformed, consents
+        )
     except (PolicyError, fieldpaths.FieldPathError) as error:
         problems.append(document.problem([*where, "fields"], str(error)))
         return None, problems
@@ -415,6 +419,8 @@ def _narrowing(
         path = entry["path"]
         rule = schema.rules.get(path)
         limits = {k: v for k, v in entry.items() if k in NARROWING_KEYS}
+        if rule is None and not limits and "allow_content" not in entry:
+            continue  # a consent or a transformation only: checked in _conditions
         if rule is None:
             problems.append(document.problem(at, f"{path!r} is not a value whose rule can narrow"))
             continue
@@ -431,6 +437,69 @@ def _narrowing(
                     )
                 )
     return narrowing, allow_content, problems
+
+
+def _conditions(
+    document: yamlfiles.YamlDocument,
+    where: list[str | int],
+    entries: list[str | dict[str, Any]],
+    schema: PayloadSchema,
+    unfit: set[str],
+    narrowing: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
+    """A route's transformations and consent conditions, each checked against the schema: a
+    transformation takes the field's type and makes what its rule allows (or a rule of its
+    own: a year, an age, four digits); a consent is a boolean of the same pupil's record."""
+    transformed: dict[str, str] = {}
+    consents: dict[str, str] = {}
+    problems: list[Problem] = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str) or entry["path"] in unfit:
+            continue
+        at = [*where, "fields", index]
+        path = entry["path"]
+        if "transform" in entry:
+            name = entry["transform"]
+            rule = schema.rules.get(path)
+            why = transforms.unfit(name, rule)
+            if why is None and name == "pseudonym" and rule is not None:
+                sample = "0" * transforms.PSEUDONYM_LENGTH
+                if rule.narrowed(narrowing.get(path, {})).violation(sample) is not None:
+                    why = (
+                        f"a pseudonym ({transforms.PSEUDONYM_LENGTH} hexadecimal characters) "
+                        "would break this field's rule"
+                    )
+            if why is not None:
+                problems.append(document.problem([*at, "transform"], f"{path!r}: {why}"))
+            else:
+                transformed[path] = name
+        if "requires_consent" in entry:
+            why = _consent_unfit(path, entry["requires_consent"], schema)
+            if why is not None:
+                problems.append(document.problem([*at, "requires_consent"], f"{path!r}: {why}"))
+            else:
+                consents[path] = entry["requires_consent"]
+    return transformed, consents, problems
+
+
+def _consent_unfit(path: str, consent: str, schema: PayloadSchema) -> str | None:
+    """Why ``consent`` cannot condition ``path``, or None."""
+    record, _, key = path.rpartition(".")
+    if not record.endswith("[]"):
+        return (
+            "requires_consent is for a field of a record (a key of an array's items, "
+            "leerlingen[].foto_url)"
+        )
+    key = key.removesuffix("[]")
+    if key in schema.required.get(record, ()):
+        return "a key every record must have cannot depend on a consent"
+    if consent.split(".")[0] == key:
+        return "a field cannot depend on a consent inside itself"
+    at = f"{record}.{consent}"
+    rule = schema.rules.get(at)
+    if rule is None or "boolean" not in rule.types or not rule.types <= {"boolean", "null"}:
+        return f"requires_consent {consent!r}: {at!r} is not a boolean in the payload schema"
+    return None
 
 
 def _overlaps(agreements: list[Agreement]) -> list[Problem]:

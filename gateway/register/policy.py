@@ -34,12 +34,18 @@ class Node:
     # Object nodes: the keys an object must have, valid, to be one (a pupil's leerlingkey),
     # whether the policy lets them through or not, with the rule each must keep.
     required: Mapping[str, ValueRule | None] = field(default_factory=lambda: MappingProxyType({}))
+    # Scalar nodes: the transformation applied to a valid value instead of letting it through.
+    transform: str | None = None
+    # Object nodes: keys let through only where a consent in this same object is true, with
+    # the steps to that consent (``toestemmingen.foto_video`` -> ("toestemmingen", "foto_video")).
+    consent: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
 class FieldPolicy:
     root: Node
     allowed: frozenset[str]
+    transforms: frozenset[str] = frozenset()  # the transformations it applies somewhere
 
     @classmethod
     def from_paths(
@@ -48,17 +54,24 @@ class FieldPolicy:
         schema: PayloadSchema | None = None,
         narrowing: Mapping[str, Mapping[str, Any]] | None = None,
         allow_content: Mapping[str, Iterable[str]] | None = None,
+        transforms: Mapping[str, str] | None = None,
+        consents: Mapping[str, str] | None = None,
     ) -> FieldPolicy:
         """The policy allowing ``paths``; with ``schema``, its nodes carry the schema's value
         rules, narrowed per path by ``narrowing`` and ``allow_content`` (a contract's field
-        entries; ``ValueRule.widening`` must have found nothing wider)."""
+        entries; ``ValueRule.widening`` must have found nothing wider). ``transforms`` names a
+        path's transformation, ``consents`` the consent (relative to the object holding the
+        path's key) without which the key is withheld."""
         builder = _Builder("", "object")
         allowed = []
         for path in paths:
             builder.add(path, fieldpaths.parse(path))
             allowed.append(path)
-        rules = _Rules(schema, narrowing or {}, allow_content or {})
-        return cls(root=builder.build(rules), allowed=frozenset(allowed))
+        rules = _Rules(
+            schema, narrowing or {}, allow_content or {}, transforms or {}, consents or {}
+        )
+        used = frozenset((transforms or {}).values())
+        return cls(root=builder.build(rules), allowed=frozenset(allowed), transforms=used)
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,17 @@ class _Rules:
     schema: PayloadSchema | None
     narrowing: Mapping[str, Mapping[str, Any]]
     allow_content: Mapping[str, Iterable[str]]
+    transforms: Mapping[str, str]
+    consents: Mapping[str, str]
+
+    def consent(self, path: str, keys: Iterable[str]) -> Mapping[str, tuple[str, ...]]:
+        conditions = {}
+        for key in keys:
+            child = fieldpaths.child(path, key)
+            consent = self.consents.get(child) or self.consents.get(fieldpaths.items(child))
+            if consent is not None:
+                conditions[key] = tuple(consent.split("."))
+        return MappingProxyType(conditions)
 
     def rule(self, path: str) -> ValueRule | None:
         if self.schema is None or path not in self.schema.rules:
@@ -118,4 +142,10 @@ class _Builder:
             items=self.items.build(rules) if self.items is not None else None,
             rule=rules.rule(self.path) if self.kind == "scalar" else None,
             required=rules.required(self.path) if self.kind == "object" else MappingProxyType({}),
+            transform=rules.transforms.get(self.path) if self.kind == "scalar" else None,
+            consent=(
+                rules.consent(self.path, self.keys)
+                if self.kind == "object"
+                else MappingProxyType({})
+            ),
         )

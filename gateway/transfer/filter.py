@@ -15,6 +15,7 @@ from gateway.formats.filtered import Filtered, NamedSchool, named_school
 from gateway.formats.json_compiled import NotCompilable
 from gateway.formats.json_reference import filtered
 from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.transforms import Transforms
 from gateway.problems import Blocked, Rejected
 from gateway.register.agreements import Route
 from gateway.register.schools import School
@@ -22,12 +23,17 @@ from gateway.transfer import receive
 
 
 def payload(
-    raw: receive.Body, route: Route, schema: PayloadSchema, limits: Bounds = DEFAULT
+    raw: receive.Body,
+    route: Route,
+    schema: PayloadSchema,
+    limits: Bounds = DEFAULT,
+    context: Transforms | None = None,
 ) -> tuple[Filtered, NamedSchool]:
-    """The compiled filter where it can take the body, else the reference one."""
+    """The compiled filter where it can take the body, else the reference one; ``context`` is
+    what the route's transformations need."""
     if route.compiled is not None:
         try:
-            return route.compiled.filtered(raw, limits)
+            return route.compiled.filtered(raw, limits, context)
         except NotCompilable:
             # Not a JSON object: nothing to filter, and nothing worth decoding whole to say so.
             raise Rejected(400, "malformed-body", "the body must be a JSON object") from None
@@ -39,7 +45,7 @@ def payload(
         except RecursionError:
             raise Rejected(400, "malformed-body", "the body is nested too deeply") from None
     document = receive.document(raw)
-    return filtered(document, route.policy, schema), named_school(document)
+    return filtered(document, route.policy, schema, context), named_school(document)
 
 
 def same_school(named: NamedSchool, school: School) -> None:

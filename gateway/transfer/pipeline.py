@@ -37,6 +37,7 @@ from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
 from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
 from gateway.transfer.limits import ClientLimits
+from gateway.transfer.pseudonyms import PseudonymKey
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
@@ -75,6 +76,7 @@ class Gateway:
             seconds=self.settings.body_timeout,
         )
         self._recording: set[asyncio.Task[None]] = set()
+        self.pseudonym_key = PseudonymKey(self.settings.pseudonym_key_file)
 
     def record_refused(self, transfer: Transfer) -> None:
         """Record a request the HTTP protocol refused before it reached ``handle``; the protocol
@@ -142,7 +144,8 @@ class Gateway:
         # 2. resolve agreement, in one generation of the register: a reload swaps the next one
         # in, and this transfer finishes under the version it started with.
         register = self.register
-        transfer.agreement = register.in_force(slug, transfer.school, self.now())
+        started = self.now()
+        transfer.agreement = register.in_force(slug, transfer.school, started)
         transfer.route = resolve_agreement.route(
             transfer.agreement, request.method, unquote("/" + raw_path)
         )
@@ -156,10 +159,11 @@ class Gateway:
         if raw:
             receive.require_json(request.headers)
             schema = self.payload_schemas[transfer.route.payload]
+            context = self.pseudonym_key.context(slug, transfer.route, started.date())
             handed, size = work.Handover(raw), len(raw)
             del raw  # the work holds the only reference, and frees it before encoding
             worked = await self.workers.run(
-                size, work.body_work, handed, transfer.route, schema, self.settings.bounds
+                size, work.body_work, handed, transfer.route, schema, self.settings.bounds, context
             )
             transfer.filtered = worked.filtered  # on record, also when what it found blocks
             filter.same_school(worked.named, transfer.school)

@@ -43,6 +43,8 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "fields_stripped": _stripped(transfer),
         "fields_invalid": sorted_counts(filtered.invalid) if filtered else {},
         "fields_inspected": sorted_counts(filtered.inspected) if filtered else {},
+        "fields_withheld": dict(sorted(filtered.withheld.items())) if filtered else {},
+        "fields_transformed": sorted_counts(filtered.transformed) if leaving and filtered else {},
         "body_sha256": transfer.body_sha256,
         "instance": transfer.instance,
         **outcome(transfer),

@@ -28,6 +28,7 @@ from typing import ParamSpec, TypeVar
 from gateway.formats.bounds import Bounds
 from gateway.formats.filtered import Filtered, NamedSchool
 from gateway.formats.payload_schema import PayloadSchema
+from gateway.formats.transforms import Transforms
 from gateway.register.agreements import Route
 from gateway.transfer import filter
 from gateway.transfer.receive import Body
@@ -63,10 +64,16 @@ class Worked:
     sha256: str  # of ``body``, for the log
 
 
-def body_work(handed: Handover, route: Route, schema: PayloadSchema, limits: Bounds) -> Worked:
+def body_work(
+    handed: Handover,
+    route: Route,
+    schema: PayloadSchema,
+    limits: Bounds,
+    context: Transforms | None = None,
+) -> Worked:
     """Filter one decoded body by ``route``'s policy (which writes what is kept), hash it."""
     raw = handed.take()
-    result, named = filter.payload(raw, route, schema, limits)
+    result, named = filter.payload(raw, route, schema, limits, context)
     del raw  # free the body before anything goes out
     return Worked(result, named, result.body, hashlib.sha256(result.body).hexdigest())
 

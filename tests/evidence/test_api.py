@@ -18,7 +18,8 @@ ITEM_KEYS = {
     "id", "seq", "time", "completed_at", "source_system", "school", "supplier",
     "agreement_reference", "agreement_version", "method", "path", "route", "outcome", "status",
     "upstream_status", "problem", "records", "fields_forwarded", "fields_stripped", "body_sha256",
-    "duration_ms", "fields_invalid", "fields_inspected", "agreement_sha256",
+    "duration_ms", "fields_invalid", "fields_inspected", "agreement_sha256", "fields_withheld",
+    "fields_transformed",
 }  # fmt: skip
 
 

@@ -17,8 +17,12 @@ the encoded output.
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
+import re
 from collections import Counter
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,10 +35,11 @@ from hypothesis import HealthCheck, Phase, assume, example, find, given, setting
 from hypothesis import strategies as st
 
 from gateway import samples
-from gateway.formats import inspection, payload_schema
+from gateway.formats import inspection, payload_schema, transforms
 from gateway.formats.filtered import Filtered
 from gateway.formats.json_compiled import CompiledPolicy, NotCompilable
 from gateway.formats.json_reference import filtered
+from gateway.formats.transforms import Transforms
 from gateway.formats.values import ValueRule
 from gateway.register.policy import FieldPolicy
 
@@ -632,3 +637,300 @@ def test_generators_reach_the_interesting_cases(interesting: Any) -> None:
         ),
         settings=settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate]),
     )
+
+
+# --- consents and transformations -------------------------------------------------------------
+
+CONTEXT = Transforms.for_supplier(b"\x07" * 32, "basispoort", date(2026, 2, 28))
+ALL_CONTENT = [str(kind) for kind in inspection.Kind]
+
+
+def _record_of(path: str) -> str | None:
+    """The records (``x[]``) whose own key ``path`` is, or None."""
+    record, _, _ = path.rpartition(".")
+    return record if record.endswith("[]") else None
+
+
+# Per field a contract may condition: the booleans of its own record it may depend on.
+CONSENTS: dict[str, list[str]] = {}
+for _path in sorted(set(LEAF_PATHS) | {f"{a}[]" for a in ARRAY_PATHS}):
+    _record = _record_of(_path)
+    if _record is None:
+        continue
+    _key = _path.removeprefix(f"{_record}.").removesuffix("[]")
+    if _key in SCHEMA.required.get(_record, ()):
+        continue
+    _inside = {p.removeprefix(f"{_record}."): r for p, r in SCHEMA.rules.items()}
+    _booleans = [
+        p
+        for p, r in _inside.items()
+        if f"{_record}.{p}" in SCHEMA.rules
+        and "[]" not in p
+        and r.types <= {"boolean", "null"}
+        and p.split(".")[0] != _key
+    ]
+    if _booleans:
+        CONSENTS[_path] = _booleans
+# Per field: the transformations that fit it.
+FITS: dict[str, list[str]] = {
+    path: [
+        name
+        for name in sorted(transforms.NAMES)
+        if transforms.unfit(name, SCHEMA.rules.get(path)) is None
+        and (name != "pseudonym" or SCHEMA.rules[path].violation("0" * 32) is None)
+    ]
+    for path in SCHEMA.rules
+}
+
+
+@st.composite
+def conditioned_contract(
+    draw: st.DrawFn,
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Allowed paths as ``contract_paths``, some with a transformation, some with a consent."""
+    paths = draw(contract_paths())
+    transformed = {
+        p: draw(st.sampled_from(FITS[p]))
+        for p in paths
+        if FITS.get(p) and draw(st.integers(0, 2)) > 0
+    }
+    consents = {
+        p: draw(st.sampled_from(CONSENTS[p]))
+        for p in paths
+        if p in CONSENTS and draw(st.booleans())
+    }
+    if draw(st.booleans()) and "leerlingen[].foto_url" in CONSENTS:  # the case of the issue
+        paths = sorted({*paths, "leerlingen[].foto_url"})
+        consents["leerlingen[].foto_url"] = "toestemmingen.foto_video"
+    return paths, transformed, consents
+
+
+def run_conditioned(
+    path: str, document: dict[str, Any], contract: tuple[list[str], dict[str, str], dict[str, str]]
+) -> tuple[Filtered, Any]:
+    paths, transformed, consents = contract
+    policy = FieldPolicy.from_paths(paths, SCHEMA, transforms=transformed, consents=consents)
+    if path == "reference":
+        result = filtered(document, policy, SCHEMA, CONTEXT)
+    else:
+        raw = msgspec.json.encode(document)
+        try:
+            result, _ = CompiledPolicy(policy, SCHEMA).filtered(raw, context=CONTEXT)
+        except NotCompilable:
+            result = filtered(msgspec.json.decode(raw), policy, SCHEMA, CONTEXT)
+    return result, msgspec.json.decode(result.body)
+
+
+def edge_sync() -> dict[str, Any]:
+    """A real sync with every way a consent can be absent and a null in transformed fields."""
+    document = samples.sync(6, seed=3)
+    pupils = document["leerlingen"]
+    pupils[0]["toestemmingen"]["foto_video"] = None
+    del pupils[1]["toestemmingen"]
+    pupils[2]["toestemmingen"] = "ja"
+    pupils[3]["toestemmingen"]["foto_video"] = 1
+    pupils[4]["toestemmingen"]["foto_video"] = True
+    pupils[4]["geboortedatum"] = None
+    pupils[4]["adres"]["postcode"] = None
+    pupils[5]["toestemmingen"]["foto_video"] = False
+    pupils[5]["geboortedatum"] = "2016-02-29"
+    return document
+
+
+EDGE_CONTRACT = (
+    [*BASISPOORT, "leerlingen[].foto_url", "leerlingen[].adres.postcode"],
+    {
+        "leerlingen[].leerlingkey": "pseudonym",
+        "leerlingen[].geboortedatum": "age_years",
+        "leerlingen[].adres.postcode": "postcode_digits",
+    },
+    {"leerlingen[].foto_url": "toestemmingen.foto_video"},
+)
+
+CONDITIONED = settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@CONDITIONED
+@given(document=DOCUMENTS, contract=conditioned_contract())
+@example(document=edge_sync(), contract=EDGE_CONTRACT)
+def test_both_filters_agree_on_consents_and_transformations(
+    document: dict[str, Any], contract: tuple[list[str], dict[str, str], dict[str, str]]
+) -> None:
+    """(c'') With consents and transformations too, both filters send the same document and
+    count the same things, withheld and transformed included."""
+    reference, sent_reference = run_conditioned("reference", document, contract)
+    production, sent_production = run_conditioned("production", document, contract)
+    assert sent_production == sent_reference
+    assert production.stripped == reference.stripped
+    assert production.invalid == reference.invalid
+    assert production.inspected == reference.inspected
+    assert production.forwarded == reference.forwarded
+    assert production.records == reference.records
+    assert production.withheld == reference.withheld
+    assert production.transformed == reference.transformed
+
+
+@PATHS
+@CONDITIONED
+@given(document=DOCUMENTS, contract=conditioned_contract())
+@example(document=edge_sync(), contract=EDGE_CONTRACT)
+def test_a_conditioned_field_leaves_only_with_its_pupils_consent(
+    path: str,
+    document: dict[str, Any],
+    contract: tuple[list[str], dict[str, str], dict[str, str]],
+) -> None:
+    """(g) A record sent with a consent-conditioned field came from a record whose consent is
+    true, and every kept record that had the field without its consent is counted withheld."""
+    paths, _, consents = contract
+    result, sent = run_conditioned(path, document, (paths, {}, consents))
+    source = msgspec.json.decode(msgspec.json.encode(document))
+    withheld: Counter[str] = Counter()
+    for field, consent in consents.items():
+        record = _record_of(field)
+        assert record is not None
+        array, key = record[:-2], field.rpartition(".")[2].removesuffix("[]")
+        if "." in array or not isinstance(source.get(array), list):
+            continue
+        kept = records_kept(source[array], record, paths)
+        if kept is None or not isinstance(sent.get(array), list):
+            continue
+        assert len(kept) == len(sent[array])
+        for index, out in zip(kept, sent[array], strict=True):
+            item = source[array][index]
+            value: Any = item
+            for step in consent.split("."):
+                value = value.get(step) if isinstance(value, dict) else None
+            if key in item and value is not True:
+                withheld[f"{record}.{key}"] += 1
+                assert key not in out
+    assert result.withheld == dict(withheld)
+
+
+def _independent(name: str, value: Any) -> Any:
+    """What transformation ``name`` makes of ``value``, computed here (None: it cannot)."""
+    if name == "pseudonym":
+        return hmac.new(CONTEXT.pseudonym_key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    if name == "postcode_digits":
+        return value[:4] if re.fullmatch("[0-9]{4}", value[:4], re.ASCII) else None
+    born = date.fromisoformat(value)
+    if name == "birth_year":
+        return born.year
+    today = CONTEXT.today  # 28 February: a 29 February birthday has not come yet
+    return today.year - born.year - (1 if (today.month, today.day) < (born.month, born.day) else 0)
+
+
+def _apply_expected(
+    value: Any, path: str, transformed: dict[str, str], cannot: Counter[str]
+) -> Any:
+    """``value`` (sent without transformations) as the transformations should make it."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            child = _child(path, key)
+            if child in transformed and not isinstance(item, dict | list):
+                if item is None:
+                    out[key] = None
+                    continue
+                made = _independent(transformed[child], item)
+                if made is None:
+                    cannot[child] += 1
+                else:
+                    out[key] = made
+            else:
+                out[key] = _apply_expected(item, child, transformed, cannot)
+        return out
+    if isinstance(value, list):
+        items = f"{path}[]"
+        if items in transformed:
+            kept = []
+            for item in value:
+                made = None if item is None else _independent(transformed[items], item)
+                if item is None:
+                    kept.append(None)
+                elif made is None:
+                    cannot[items] += 1
+                else:
+                    kept.append(made)
+            return kept
+        return [_apply_expected(item, items, transformed, cannot) for item in value]
+    return value
+
+
+@PATHS
+@CONDITIONED
+@given(document=DOCUMENTS, contract=conditioned_contract())
+@example(document=edge_sync(), contract=EDGE_CONTRACT)
+def test_transformations_are_exact_and_counted(
+    path: str,
+    document: dict[str, Any],
+    contract: tuple[list[str], dict[str, str], dict[str, str]],
+) -> None:
+    """(h) What is sent with transformations is what is sent without them (inspection aside,
+    which transformed fields skip), each transformed value computed independently here, and
+    counted per path and transformation."""
+    paths, transformed, consents = contract
+    plain = FieldPolicy.from_paths(
+        paths, SCHEMA, allow_content={p: ALL_CONTENT for p in transformed}, consents=consents
+    )
+    baseline = filtered(copy.deepcopy(document), plain, SCHEMA, CONTEXT)
+    result, sent = run_conditioned(path, document, contract)
+    cannot: Counter[str] = Counter()
+    assert sent == _apply_expected(msgspec.json.decode(baseline.body), "", transformed, cannot)
+    invalid = copy.deepcopy(baseline.invalid)
+    for where, n in cannot.items():
+        invalid.setdefault(where, {})["transform"] = n
+    assert result.invalid == invalid
+    assert result.inspected == baseline.inspected
+    assert result.withheld == baseline.withheld
+    made = Counter(where for where, kinds in result.transformed.items() for _ in kinds)
+    assert all(set(kinds) == {transformed[where]} for where, kinds in result.transformed.items())
+    assert sum(n for kinds in result.transformed.values() for n in kinds.values()) == sum(
+        _non_null(msgspec.json.decode(baseline.body), "", where) for where in transformed
+    ) - sum(cannot.values())
+    assert set(made) <= set(transformed)
+
+
+def _non_null(value: Any, path: str, target: str) -> int:
+    """How many non-null scalars sit at ``target`` in ``value``."""
+    if isinstance(value, dict):
+        return sum(_non_null(v, _child(path, k), target) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_non_null(v, f"{path}[]", target) for v in value)
+    return int(path == target and value is not None)
+
+
+@pytest.mark.parametrize(
+    "consents",
+    [
+        [True, False, None, True, "missing", {"nested": True}],  # every consent object decodes
+        [True, False, True, True, True, "no object"],  # one that is no object: one by one
+        [True, True, True, True, True, True],
+    ],
+)
+def test_consents_read_in_one_pass_or_one_by_one_agree(consents: list[Any]) -> None:
+    """The compiled filter reads the consents of records whose consent object it does not let
+    through in one decode, or record by record where one is no object: the same answer as the
+    reference filter either way."""
+    document = samples.sync(len(consents), seed=5)
+    for pupil, consent in zip(document["leerlingen"], consents, strict=True):
+        if consent == "missing":
+            del pupil["toestemmingen"]["foto_video"]
+        elif consent == "no object":
+            pupil["toestemmingen"] = "ja"
+        else:
+            pupil["toestemmingen"]["foto_video"] = consent
+    contract = (
+        [*BASISPOORT, "leerlingen[].foto_url"],
+        {},
+        {"leerlingen[].foto_url": "toestemmingen.foto_video"},
+    )
+    reference, sent_reference = run_conditioned("reference", document, contract)
+    production, sent_production = run_conditioned("production", document, contract)
+    assert sent_production == sent_reference
+    assert production.withheld == reference.withheld
+    expected = sum(consent is not True for consent in consents)
+    assert reference.withheld == ({"leerlingen[].foto_url": expected} if expected else {})

@@ -492,3 +492,79 @@ def test_values_settings_reach_the_route(tmp_path: Path, schemas: dict[str, Payl
     [agreement] = load(tmp_path, {"basispoort.yaml": text}, schemas).agreements
     values = agreement.routes[0].values
     assert values.block_invalid and values.block_content == frozenset({"bsn"})
+
+
+def test_consent_and_transform_entries_load_into_the_policy(
+    tmp_path: Path, schemas: dict[str, PayloadSchema]
+) -> None:
+    """A consent condition and transformations load onto their nodes of the route's policy."""
+    text = narrowed(
+        "      - leerlingen[].jaargroep\n"
+        "      - path: leerlingen[].foto_url\n        requires_consent: toestemmingen.foto_video\n"
+        "      - path: leerlingen[].adres.postcode\n        transform: postcode_digits\n"
+    )
+    text = replace(
+        text,
+        "      - leerlingen[].leerlingkey\n",
+        "      - path: leerlingen[].leerlingkey\n        transform: pseudonym\n",
+    )
+    found = load(tmp_path, {"basispoort.yaml": text}, schemas)
+    assert found.problems == ()
+    policy = found.agreements[0].routes[0].policy
+    record = policy.root.keys["leerlingen"].items
+    assert record is not None
+    assert dict(record.consent) == {"foto_url": ("toestemmingen", "foto_video")}
+    assert record.keys["leerlingkey"].transform == "pseudonym"
+    assert record.keys["adres"].keys["postcode"].transform == "postcode_digits"
+    assert policy.transforms == {"pseudonym", "postcode_digits"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "{path: leerlingen[].foto_url, requires_consent: toestemmingen}",
+            "'leerlingen[].toestemmingen' is not a boolean in the payload schema",
+        ),
+        (
+            "{path: leerlingen[].foto_url, requires_consent: voornaam}",
+            "'leerlingen[].voornaam' is not a boolean",
+        ),
+        (
+            "{path: leerlingen[].foto_url, requires_consent: toestemmingen.geen}",
+            "is not a boolean",
+        ),
+        (
+            "{path: leerlingen[].adres.postcode, requires_consent: toestemmingen.foto_video}",
+            "requires_consent is for a field of a record",
+        ),
+        (
+            "{path: school.brin, requires_consent: toestemmingen.foto_video}",
+            "requires_consent is for a field of a record",
+        ),
+        (
+            "{path: leerlingen[].leerlingkey, requires_consent: toestemmingen.foto_video}",
+            "a key every record must have cannot depend on a consent",
+        ),
+        ("{path: leerlingen[].voornaam, transform: age_years}", "takes a date"),
+        ("{path: leerlingen[].jaargroep, transform: pseudonym}", "takes a string field"),
+        (
+            "{path: leerlingen[].geslacht, transform: pseudonym}",
+            "a pseudonym (32 hexadecimal characters) would break this field's rule",
+        ),
+    ],
+)
+def test_unfit_consents_and_transformations_are_refused(
+    tmp_path: Path, schemas: dict[str, PayloadSchema], entry: str, message: str
+) -> None:
+    """A consent must be a boolean of the same record and a transformation must fit its field's
+    type and rule: ``check`` names each misfit, for both routes sharing the field list."""
+    path = entry.split("path: ")[1].split(",")[0]
+    text = replace(BASE, f"      - {path}\n", "") if f"      - {path}\n" in BASE else BASE
+    # flow style as the contract may write it, the path quoted: [] is YAML's in a flow
+    entry = entry.replace(f"path: {path}", f"path: '{path}'")
+    groepsnaam = "      - leerlingen[].groepsnaam\n"
+    text = replace(text, groepsnaam, groepsnaam + f"      - {entry}\n")
+    problems = load(tmp_path, {"basispoort.yaml": text}, schemas).problems
+    assert [p.location.split(".")[0] for p in problems] == ["routes[0]", "routes[1]"], problems
+    assert all(message in p.message for p in problems), problems
