@@ -1,9 +1,10 @@
 """What the console shows beyond the transfer log, each behind a small interface of its own.
 
 The register, the subject index (which transfers held a pupil) and the log's integrity
-(checkpoints, proofs) are each a ``Protocol`` here that a page calls. Today's gateway has the
-register it enforces; it keeps no subject index and signs no checkpoints yet, and those pages
-say so in plain Dutch (``None`` below) until a source is connected in ``gateway/app.py``.
+(checkpoints, proofs) are each a ``Protocol`` here that a page calls. The register is
+``gateway.register.console_view.RegisterView``; the gateway keeps no subject index and signs
+no checkpoints yet, and those pages say so in plain Dutch (``None`` below) until a source is
+connected in ``gateway/app.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from typing import Protocol
 import yaml
 
 from gateway.console.dutch import AGREEMENT_STATUS
-from gateway.register.agreements import Agreement, Status
-from gateway.register.register import AgreementRegister
 
 EXPIRY_WARNING = timedelta(days=60)  # an agreement ending this soon is on the Overzicht
 REVIEW_WARNING = timedelta(days=30)  # and one whose review falls due this soon
@@ -102,60 +101,6 @@ class RegisterSource(Protocol):
     def article30(self, today: date) -> Export | None:
         """The register of processing activities (AVG article 30), or None if not kept."""
         ...
-
-
-class EnforcedRegister:
-    """The agreements the gateway enforces, read from ``contracts/`` at start-up.
-
-    It knows no review dates, privacy bijsluiters or article-30 export: the agreement register
-    of record adds those.
-    """
-
-    def __init__(self, register: AgreementRegister) -> None:
-        self._register = register
-
-    def agreements(self, today: date) -> list[AgreementEntry]:
-        found = [_entry(a, today) for a in self._register.all()]
-        found.sort(key=lambda e: (e.supplier, -e.valid_from.toordinal()))
-        return found
-
-    def article30(self, today: date) -> Export | None:
-        return None
-
-
-def _entry(agreement: Agreement, today: date) -> AgreementEntry:
-    status = agreement.status_on(today)
-    warnings = []
-    until = agreement.valid_until
-    if status is Status.ACTIVE and until is not None and until - today <= EXPIRY_WARNING:
-        warnings.append(f"Loopt af over {(until - today).days} dagen.")
-    if status is Status.EXPIRED:
-        warnings.append("Verlopen: er gaat niets meer naar deze leverancier op deze versie.")
-    if agreement.lifecycle is not None and status is agreement.lifecycle.status:
-        warnings.append(f"{AGREEMENT_STATUS[status]} sinds {agreement.lifecycle.since}.")
-    if agreement.sub_processors:
-        warnings.append(f"{len(agreement.sub_processors)} subverwerker(s).")
-    special = sorted(
-        {(s.field, s.category) for r in agreement.routes for s in r.special_categories}
-    )
-    return AgreementEntry(
-        supplier=agreement.supplier,
-        supplier_name=agreement.supplier_name,
-        reference=agreement.reference,
-        version=agreement.version,
-        status=str(status),
-        signed=agreement.signed,
-        valid_from=agreement.valid_from,
-        valid_until=until,
-        schools=tuple(agreement.schools.as_list()),
-        purposes=agreement.purposes,
-        legal_basis=agreement.legal_basis,
-        retention=agreement.retention,
-        sub_processors=agreement.sub_processors,
-        special_categories=tuple(special),
-        warnings=tuple(warnings),
-        source=agreement.source,
-    )
 
 
 # Access requests ------------------------------------------------------------------------

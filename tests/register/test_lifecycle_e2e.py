@@ -18,6 +18,8 @@ import pytest
 
 from gateway import samples
 from gateway.access import keys
+from gateway.formats import payload_schema
+from gateway.register import contract_files, versions
 from gateway.register.reloading import Reloader
 from gateway.transfer.pipeline import Gateway
 from tests.conftest import RunningGateway, Upstream
@@ -266,3 +268,27 @@ async def test_the_register_api_lists_state_versions_and_warnings(
     csv = await gateway.client.get("/api/agreements/article-30?format=csv", headers=fg)
     assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
     assert "OPRON-BASISPOORT" in csv.content.decode("utf-8-sig")
+
+
+async def test_a_generation_that_does_not_load_here_leaves_the_versions_in_force(
+    start_gateway: Any, upstream: Upstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another host publishes a contract for a supplier this process has no endpoint for: it
+    says so once and goes on under the versions it had."""
+    gateway = await start(start_gateway, contracts.text())
+    reloader: Reloader = gateway.app.state.reloader
+    other = contracts.text().replace("slug: basispoort", "slug: malmberg")
+    found = contract_files.load_texts(
+        [contract_files.ContractText("malmberg.yaml", other)],
+        contracts.ROOT / "schemas",
+        {"las-sync": payload_schema.load(contracts.ROOT / "schemas", "las-sync")},
+        ("malmberg",),
+    )
+    assert found.problems == ()
+    await versions.publish(found.agreements, None, "another host")
+    await reloader.follow_once()
+    await reloader.follow_once()
+    engine: Gateway = gateway.app.state.gateway
+    assert [a.supplier for a in engine.register.all()] == ["basispoort"]
+    assert caplog.text.count("does not load here") == 1
+    assert (await gateway.push(samples.sync(1))).status_code == 200
