@@ -27,6 +27,7 @@ from gateway.console.sources import EnforcedRegister, Sources, load_organisation
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
+from gateway.evidence.subject_index import DatabaseSubjectIndex, gateway_key
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import loading
 from gateway.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         settings=settings,
         sources=Sources(
             register=EnforcedRegister(enforced.register),
+            subjects=DatabaseSubjectIndex(lambda: gateway.subjects, gateway.log.flush),
             organisation=load_organisation(settings.organisation_file),
             special_paths={
                 known.path: known.special_category
@@ -80,6 +82,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await database.migrate(settings.database_url)
         await database.connect(settings.database_url)
+        gateway.subjects = await gateway_key(settings)
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()

@@ -107,6 +107,10 @@ class Settings:
     console_session_hours: float = 12.0  # and after this long whatever its use
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
+    # The subject index's HMAC key (docs/access-requests.md); None: beside a SQLite database,
+    # else var/subject.key under the home. Index rows older than the term may be purged.
+    subject_key_file: Path | None = None
+    subject_retention_days: int = 1095  # three years
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -157,6 +161,10 @@ class Settings:
             console_idle_minutes=number("console_idle_minutes", defaults.console_idle_minutes),
             console_session_hours=number("console_session_hours", defaults.console_session_hours),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
+            subject_key_file=home / environ.get("GATEWAY_SUBJECT_KEY_FILE", "var/subject.key"),
+            subject_retention_days=number(
+                "subject_retention_days", defaults.subject_retention_days, int
+            ),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:
@@ -182,6 +190,8 @@ class Settings:
             raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
         if 0 < settings.max_decompression_ratio < 1:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
+        if settings.subject_retention_days < 1:
+            raise SettingsError("GATEWAY_SUBJECT_RETENTION_DAYS must be at least 1")
         return settings
 
     @property
@@ -195,6 +205,16 @@ class Settings:
     def bounds(self) -> Bounds:
         """What one body may ask of the filter."""
         return Bounds(max_records=self.max_records, max_values=self.max_values)
+
+    @property
+    def subject_key_path(self) -> Path:
+        """The subject key file: as set, else beside a SQLite database file, else under var/."""
+        if self.subject_key_file is not None:
+            return self.subject_key_file
+        if self.database_url.startswith("sqlite://") and ":memory:" not in self.database_url:
+            database = Path(self.database_url.removeprefix("sqlite://").split("?", 1)[0])
+            return database.parent / "subject.key"
+        return default_home() / "var" / "subject.key"
 
     @property
     def suppliers_file(self) -> Path:
