@@ -24,7 +24,7 @@ from gateway import database, logs
 from gateway.access.keys import KeyStore
 from gateway.console import scan, site
 from gateway.console.sources import EnforcedRegister, Sources, load_organisation
-from gateway.evidence import api
+from gateway.evidence import api, subject_api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
 from gateway.evidence.subject_index import DatabaseSubjectIndex, gateway_key
@@ -112,6 +112,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     app = Starlette(
         routes=[
             Route("/api/transfers", api.transfers, methods=["GET"]),
+            Route("/api/subjects", subject_api.by_body, methods=["POST"]),
+            Route("/api/subjects/{identifier:path}", subject_api.by_path, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
+from gateway.evidence import subject_commands
 from gateway.register import loading
 from gateway.settings import Settings, SettingsError
 
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
+    subject_commands.add(commands, key_commands)
 
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)

@@ -17,7 +17,6 @@ body is kept, only the hashes and the paths.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 import stat
@@ -36,7 +35,7 @@ KEY_BYTES = 32
 ECK_ID_PREFIX = "https://ketenid.nl/"
 
 
-class SubjectKeyError(Exception):
+class SubjectKeyError(ValueError):
     """The subject key file is missing, unreadable or not a key; the message says which."""
 
 
@@ -45,6 +44,8 @@ class SubjectKey:
     """The HMAC key of the subject index, read from its file."""
 
     secret: bytes = field(repr=False)
+    _inner: Any = field(init=False, repr=False, compare=False)
+    _outer: Any = field(init=False, repr=False, compare=False)
 
     @classmethod
     def read(cls, path: Path) -> SubjectKey:
@@ -85,10 +86,23 @@ class SubjectKey:
             os.fsync(file.fileno())
         return cls(secret)
 
+    def __post_init__(self) -> None:
+        # HMAC (RFC 2104) with its two padded keys hashed once: a copy of each per identifier
+        # costs about 1.2 us, where hmac.digest costs 3 to 5 (tests pin it to hmac's answer).
+        block = self.secret.ljust(64, b"\0")
+        object.__setattr__(self, "_inner", hashlib.sha256(bytes(b ^ 0x36 for b in block)))
+        object.__setattr__(self, "_outer", hashlib.sha256(bytes(b ^ 0x5C for b in block)))
+
     def subject(self, kind: str, identifier: str) -> str:
         """The index's name for one identifier of ``kind`` (hex HMAC-SHA256)."""
-        message = f"{kind}\x00{normalised(kind, identifier)}".encode()
-        return hmac.digest(self.secret, message, "sha256").hex()
+        return self._mac(f"{kind}\x00{normalised(kind, identifier)}".encode())
+
+    def _mac(self, message: bytes) -> str:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return str(outer.hexdigest())
 
     def subjects_of(self, identifier: str) -> dict[str, str]:
         """Every name ``identifier`` could have in the index, kind by kind (the FG need not
@@ -128,29 +142,62 @@ _FIELDSET_HEX = 32  # 128 bits of SHA-256 name a field-set
 
 
 def index(body: bytes | bytearray, key: SubjectKey) -> Subjects:
-    """The pupils ``body`` holds (the JSON a filter made, as it leaves)."""
+    """The pupils ``body`` holds (the JSON a filter made, as it leaves).
+
+    Column by column, as the compiled filter works: each record's keys and kinds of value are
+    read in C (``map``), records alike in both share their field paths, made once, and each
+    identifier column is hashed in one loop. About a third of the filter's time at 10,000
+    pupils (``bench/subjects.py``).
+    """
     try:
-        records = _decoder.decode(body).leerlingen or []
+        decoded = _decoder.decode(body).leerlingen or []
     except msgspec.ValidationError:
-        records = []  # a body a filter made always decodes; without leerlingen it has no pupils
-    paths_by_subject: dict[str, set[str]] = {}
-    shapes: dict[tuple[str, ...], frozenset[str]] = {}
-    prefix = f"{RECORDS}[]"
-    for record in records:
-        if not isinstance(record, dict):
+        decoded = []  # a body a filter made always decodes; without leerlingen it has no pupils
+    records = [r for r in decoded if r.__class__ is dict]
+    shapes = list(zip(map(tuple, records), map(tuple, map(_kinds, records)), strict=True))
+    made: dict[tuple[tuple[str, ...], tuple[type, ...]], frozenset[str]] = {}
+    paths: list[frozenset[str] | None] = list(map(made.get, shapes))
+    for index, (record, shape) in enumerate(zip(records, shapes, strict=True)):
+        if paths[index] is None:
+            known = made.get(shape)
+            if known is None:
+                known = frozenset(_paths(record, f"{RECORDS}[]"))
+                if dict not in shape[1] and list not in shape[1]:
+                    made[shape] = known  # a record holding objects or arrays is walked alone
+            paths[index] = known
+    pairs = [
+        pair
+        for name, kind in IDENTIFIERS.items()
+        for pair in zip(_column(records, name, kind, key), paths, strict=True)
+        if pair[0] is not None
+    ]
+    fieldset_of: dict[str, frozenset[str]] = dict(pairs)  # type: ignore[arg-type]
+    if len(fieldset_of) < len(pairs):  # an identifier in two records: the union of their paths
+        fieldset_of = {}
+        for subject, held in pairs:
+            before = fieldset_of.get(subject)  # type: ignore[arg-type]
+            fieldset_of[subject] = held if before is None else before | held  # type: ignore
+    return _subjects(fieldset_of)
+
+
+def _kinds(record: dict[str, Any]) -> map[type]:
+    return map(type, record.values())
+
+
+def _column(
+    records: list[dict[str, Any]], name: str, kind: str, key: SubjectKey
+) -> list[str | None]:
+    """The subject of each record's identifier ``name``, None where it has none."""
+    mac = key._mac  # the hot loop: one call per identifier
+    prefix = f"{kind}\x00"
+    lower = kind == "eckid"
+    out: list[str | None] = []
+    for value in [r.get(name) for r in records]:
+        if value.__class__ is not str or not (text := value.strip()):
+            out.append(None)
             continue
-        # Records of scalars only are named by their keys: their paths are made once.
-        flat = not any(isinstance(v, dict | list) for v in record.values())
-        paths = shapes.get(tuple(record)) if flat else None
-        if paths is None:
-            paths = frozenset(_paths(record, prefix))
-            if flat:
-                shapes[tuple(record)] = paths
-        for name, kind in IDENTIFIERS.items():
-            value = record.get(name)
-            if isinstance(value, str) and value.strip():
-                paths_by_subject.setdefault(key.subject(kind, value), set()).update(paths)
-    return _subjects(paths_by_subject)
+        out.append(mac((prefix + (text.lower() if lower else text)).encode()))
+    return out
 
 
 def _paths(value: Any, path: str) -> Iterable[str]:
@@ -166,19 +213,18 @@ def _paths(value: Any, path: str) -> Iterable[str]:
         yield path
 
 
-def _subjects(paths_by_subject: dict[str, set[str]]) -> Subjects:
-    fieldsets: dict[frozenset[str], tuple[str, tuple[str, ...]]] = {}
-    rows = []
-    for subject, paths in paths_by_subject.items():
-        frozen = frozenset(paths)
-        named = fieldsets.get(frozen)
-        if named is None:
-            ordered = tuple(sorted(frozen))
-            digest = hashlib.sha256("\n".join(ordered).encode()).hexdigest()[:_FIELDSET_HEX]
-            named = fieldsets[frozen] = (digest, ordered)
-        rows.append((subject, named[0]))
-    rows.sort()
-    over_rows = hashlib.sha256()
-    for subject, fieldset in rows:
-        over_rows.update(f"{subject} {fieldset}\n".encode())
-    return Subjects(tuple(rows), dict(fieldsets.values()), over_rows.hexdigest())
+def _subjects(fieldset_of: dict[str, frozenset[str]]) -> Subjects:
+    names: dict[frozenset[str], str] = {}
+    fieldsets: dict[str, tuple[str, ...]] = {}
+    for paths in set(fieldset_of.values()):
+        listed = tuple(sorted(paths))
+        name = hashlib.sha256("\n".join(listed).encode()).hexdigest()[:_FIELDSET_HEX]
+        names[paths] = name
+        fieldsets[name] = listed
+    ordered = sorted(fieldset_of)
+    rows = tuple(
+        zip(ordered, map(names.__getitem__, map(fieldset_of.__getitem__, ordered)), strict=True)
+    )
+    # One line per row, "subject fieldset\n", in order of subject: what subjects_sha256 hashes.
+    lines = "".join(map("{0[0]} {0[1]}\n".format, rows)).encode()
+    return Subjects(rows, fieldsets, hashlib.sha256(lines).hexdigest())
