@@ -82,8 +82,8 @@ class TransferSubject(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    transfer_id = fields.UUIDField(db_index=True)
-    subject = fields.CharField(max_length=64, db_index=True)
+    transfer_id = fields.UUIDField()  # no index: only the rare purge looks rows up by it
+    subject = fields.CharField(max_length=32, db_index=True)
     fieldset = fields.CharField(max_length=32)
 
     class Meta:

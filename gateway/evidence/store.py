@@ -27,7 +27,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from gateway.evidence.models import TransferRecord
-from gateway.evidence.subject_index import SubjectBatch, statements
+from gateway.evidence.subject_index import SubjectBatch, copy_to_postgres, statements
 
 Row = Sequence[Any]
 T = TypeVar("T")
@@ -163,14 +163,15 @@ class PostgresLogStore:
         self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
     ) -> None:
         todo = [(insert_sql("postgres"), inserts), (update_sql("postgres"), updates)]
-        todo = [(sql, rows) for sql, rows in todo if rows] + statements("postgres", subjects)
+        todo = [(sql, rows) for sql, rows in todo if rows]
         async with self._client.acquire_connection() as connection:
-            if len(todo) == 1:
+            if len(todo) == 1 and subjects is None:
                 await connection.executemany(*todo[0])
                 return
             async with connection.transaction():
                 for sql, rows in todo:
                     await connection.executemany(sql, rows)
+                await copy_to_postgres(connection, subjects)
 
     async def close(self) -> None:
         return None  # the pool is the ORM's

@@ -37,17 +37,16 @@ _PATHS = SubjectFieldset._meta.fields_map["paths"]
 class SubjectBatch:
     """The index rows of a batch of entries, in the columns of their tables."""
 
-    rows: list[tuple[str, str, str]]  # transfer id, subject, field-set
+    rows: list[tuple[uuid.UUID, str, str]]  # transfer id, subject, field-set
     fieldsets: list[tuple[str, Any]]  # field-set id, its paths as the database stores them
 
 
 def batch(entries: Iterable[tuple[uuid.UUID, Subjects]]) -> SubjectBatch | None:
     """The rows of every entry's pupils; None when there are none."""
-    rows: list[tuple[str, str, str]] = []
+    rows: list[tuple[uuid.UUID, str, str]] = []
     fieldsets: dict[str, Any] = {}
     for transfer_id, subjects in entries:
-        text = str(transfer_id)
-        rows.extend((text, subject, fieldset) for subject, fieldset in subjects.rows)
+        rows.extend((transfer_id, subject, fieldset) for subject, fieldset in subjects.rows)
         for name, paths in subjects.fieldsets.items():
             if name not in fieldsets:
                 fieldsets[name] = _PATHS.to_db_value(list(paths), SubjectFieldset)
@@ -83,7 +82,23 @@ def statements(dialect: str, subjects: SubjectBatch | None) -> list[tuple[str, S
     """The statements that write ``subjects`` (field-sets first), for a store's transaction."""
     if subjects is None:
         return []
-    return [(fieldset_sql(dialect), subjects.fieldsets), (row_sql(dialect), subjects.rows)]
+    rows = [
+        (str(transfer_id), subject, fieldset) for transfer_id, subject, fieldset in subjects.rows
+    ]
+    return [(fieldset_sql(dialect), subjects.fieldsets), (row_sql(dialect), rows)]
+
+
+async def copy_to_postgres(connection: Any, subjects: SubjectBatch | None) -> None:
+    """``subjects`` on an asyncpg connection, in its open transaction: the rows by binary COPY,
+    which takes a 10,000-pupil sync's rows in a fraction of what ``executemany`` takes."""
+    if subjects is None:
+        return
+    await connection.executemany(fieldset_sql("postgres"), subjects.fieldsets)
+    await connection.copy_records_to_table(
+        TransferSubject._meta.db_table,
+        records=subjects.rows,
+        columns=("transfer_id", "subject", "fieldset"),
+    )
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ IDENTIFIERS = {"leerlingkey": "leerlingkey", "eckid": "eckid", "basispoort_id": 
 KINDS = tuple(IDENTIFIERS.values())
 RECORDS = "leerlingen"
 KEY_BYTES = 32
+SUBJECT_HEX = 32  # 128 bits of HMAC-SHA256
 ECK_ID_PREFIX = "https://ketenid.nl/"
 
 
@@ -94,7 +95,9 @@ class SubjectKey:
         object.__setattr__(self, "_outer", hashlib.sha256(bytes(b ^ 0x5C for b in block)))
 
     def subject(self, kind: str, identifier: str) -> str:
-        """The index's name for one identifier of ``kind`` (hex HMAC-SHA256)."""
+        """The index's name for one identifier of ``kind``: HMAC-SHA256, its first 128 bits
+        in hex (truncated as RFC 2104 section 5 allows: half the bytes to store and index,
+        and no two of a school group's pupils' identifiers will ever share one)."""
         return self._mac(f"{kind}\x00{normalised(kind, identifier)}".encode())
 
     def _mac(self, message: bytes) -> str:
@@ -102,7 +105,7 @@ class SubjectKey:
         inner.update(message)
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return str(outer.hexdigest())
+        return str(outer.hexdigest()[:SUBJECT_HEX])
 
     def subjects_of(self, identifier: str) -> dict[str, str]:
         """Every name ``identifier`` could have in the index, kind by kind (the FG need not

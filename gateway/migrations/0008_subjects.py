@@ -25,8 +25,8 @@ class Migration(migrations.Migration):
                         generated=True, primary_key=True, unique=True, db_index=True
                     ),
                 ),
-                ("transfer_id", fields.UUIDField(db_index=True)),
-                ("subject", fields.CharField(max_length=64, db_index=True)),
+                ("transfer_id", fields.UUIDField()),
+                ("subject", fields.CharField(max_length=32, db_index=True)),
                 ("fieldset", fields.CharField(max_length=32)),
             ],
             options={

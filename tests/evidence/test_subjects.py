@@ -24,12 +24,12 @@ def body(*pupils: dict[str, object], **top: object) -> bytes:
 
 
 def test_a_subject_is_hmac_sha256_over_kind_and_identifier() -> None:
-    """The fast HMAC gives exactly what the standard library's hmac gives."""
+    """The fast HMAC gives exactly what the standard library's hmac gives, cut to 128 bits."""
     for kind, value in (("leerlingkey", "LL-1"), ("eckid", ECK), ("basispoort", "é" * 70)):
         expected = hmac.new(
             bytes(range(32)), f"{kind}\x00{value}".encode(), hashlib.sha256
         ).hexdigest()
-        assert KEY.subject(kind, value) == expected
+        assert KEY.subject(kind, value) == expected[:32]  # 128 bits
 
 
 def test_identifiers_are_normalised_before_hashing() -> None:
