@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__, database, logs
-from gateway.access import keys, users
+from gateway.access import keys, secret_commands, users
 from gateway.access.models import ApiKey
 from gateway.evidence import subject_commands
 from gateway.register import loading
@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
     subject_commands.add(commands, key_commands)
+    secret_commands.add(commands)
 
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)

@@ -111,6 +111,9 @@ class Settings:
     # else var/subject.key under the home. Index rows older than the term may be purged.
     subject_key_file: Path | None = None
     subject_retention_days: int = 1095  # three years
+    # Supplier credentials encrypted at rest (docs/operations.md); None: none are read.
+    secrets_file: Path | None = None
+    secrets_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -165,6 +168,8 @@ class Settings:
             subject_retention_days=number(
                 "subject_retention_days", defaults.subject_retention_days, int
             ),
+            secrets_file=home / environ.get("GATEWAY_SECRETS_FILE", "var/secrets.json"),
+            secrets_key_file=home / environ.get("GATEWAY_SECRETS_KEY_FILE", "var/secrets.key"),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:
