@@ -162,6 +162,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # not a traceback from every worker's start-up, and workers do not migrate side by side.
     asyncio.run(database.migrate(settings.database_url))
     logs.configure(settings.log_format)
+    subject_commands.before_serving(settings)
     logging.getLogger("gateway").info("database: %s", database.describe(settings.database_url))
     tls: dict[str, object] = {}
     if args.ssl_certfile:

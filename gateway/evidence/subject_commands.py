@@ -54,6 +54,18 @@ def add(commands: Any, key_commands: Any) -> None:
     purge.set_defaults(run=_purge)
 
 
+def before_serving(settings: Settings) -> None:
+    """Read, or on a fresh install make, the subject key before ``serve`` starts any worker:
+    a missing key beside an index with rows is one plain line, not a traceback from each
+    worker, and workers do not race to make it."""
+
+    async def work() -> None:
+        async with database.opened(settings.database_url):
+            await subject_index.gateway_key(settings)
+
+    asyncio.run(work())
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)

@@ -207,7 +207,12 @@ async def gateway_key(settings: Settings) -> SubjectKey:
             f"the subject key file {path} is missing but the subject index has rows: restore "
             "it from its backup (docs/access-requests.md); a new key cannot read them"
         )
-    key = SubjectKey.create(path)
+    try:
+        key = SubjectKey.create(path)
+    except SubjectKeyError:
+        if path.exists():  # another process starting beside this one made it first
+            return SubjectKey.read(path)
+        raise
     logger.warning(
         "created the subject key %s: back it up, the subject index cannot be read without it",
         path,

@@ -154,8 +154,8 @@ def index(body: bytes | bytearray, key: SubjectKey) -> Subjects:
     """
     try:
         decoded = _decoder.decode(body).leerlingen or []
-    except msgspec.ValidationError:
-        decoded = []  # a body a filter made always decodes; without leerlingen it has no pupils
+    except msgspec.DecodeError:  # not JSON (another format), or leerlingen is no array
+        decoded = []
     records = [r for r in decoded if r.__class__ is dict]
     shapes = list(zip(map(tuple, records), map(tuple, map(_kinds, records)), strict=True))
     made: dict[tuple[tuple[str, ...], tuple[type, ...]], frozenset[str]] = {}

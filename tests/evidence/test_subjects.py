@@ -147,3 +147,8 @@ def test_subjects_of_covers_every_kind_an_identifier_could_be() -> None:
     ECK iD (any case) as an ECK iD only."""
     assert set(KEY.subjects_of("LL-1").values()) == {"leerlingkey", "eckid", "basispoort"}
     assert KEY.subjects_of(" " + ECK.upper()) == {KEY.subject("eckid", ECK): "eckid"}
+
+
+def test_a_body_that_is_not_json_holds_no_pupils() -> None:
+    """Another format's body (XML) is no reason to fail a transfer: it names no pupils here."""
+    assert index(b"<leerlingen><leerling key='LL-1'/></leerlingen>", KEY).rows == ()
