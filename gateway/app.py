@@ -24,9 +24,10 @@ from gateway import database, logs
 from gateway.access.keys import KeyStore
 from gateway.console import scan, site
 from gateway.console.sources import Sources, load_organisation
-from gateway.evidence import api
+from gateway.evidence import api, subject_api
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import NoTransferLog, TransferLog
+from gateway.evidence.subject_index import DatabaseSubjectIndex, gateway_key
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import api as register_api
 from gateway.register import loading
@@ -71,6 +72,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         settings=settings,
         sources=Sources(
             register=RegisterView(lambda: gateway.register),
+            subjects=DatabaseSubjectIndex(lambda: gateway.subjects, gateway.log.flush),
             organisation=load_organisation(settings.organisation_file),
             special_paths={
                 known.path: known.special_category
@@ -88,6 +90,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await database.migrate(settings.database_url)
         await database.connect(settings.database_url)
+        gateway.subjects = await gateway_key(settings)
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
@@ -122,6 +125,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Route("/api/agreements", register_api.agreements, methods=["GET"]),
             Route("/api/agreements/article-30", register_api.export, methods=["GET"]),
             Route("/api/agreements/{id}", register_api.agreement, methods=["GET"]),
+            Route("/api/subjects", subject_api.by_body, methods=["POST"]),
+            Route("/api/subjects/{identifier:path}", subject_api.by_path, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),

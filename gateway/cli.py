@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from gateway import __version__, database, logs
-from gateway.access import keys, users
+from gateway.access import keys, secret_commands, users
 from gateway.access.models import ApiKey
+from gateway.evidence import subject_commands
 from gateway.register import commands as register_commands
 from gateway.register import loading, preview
 from gateway.settings import Settings, SettingsError
@@ -100,6 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
     pseudonyms.add_actions(key_commands)
+    subject_commands.add(commands, key_commands)
+    secret_commands.add(commands)
 
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)
@@ -166,6 +169,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # not a traceback from every worker's start-up, and workers do not migrate side by side.
     asyncio.run(database.migrate(settings.database_url))
     logs.configure(settings.log_format)
+    subject_commands.before_serving(settings)
     logging.getLogger("gateway").info("database: %s", database.describe(settings.database_url))
     tls: dict[str, object] = {}
     if args.ssl_certfile:

@@ -126,6 +126,7 @@ async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
         demo_settings = replace(
             settings,
             database_url=f"sqlite://{Path(scratch) / 'demo.sqlite3'}",
+            subject_key_file=Path(scratch) / "subject.key",  # the demo's index goes with it
             host="127.0.0.1",
             port=port,
         )

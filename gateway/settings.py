@@ -110,6 +110,13 @@ class Settings:
     # The gateway's pseudonym key (transform: pseudonym), outside the database; made 0600 at
     # the first start that needs it, or by ``poortwachter keys init-pseudonyms``.
     pseudonym_key_file: Path = Path("var/pseudonym.key")
+    # The subject index's HMAC key (docs/access-requests.md); None: beside a SQLite database,
+    # else var/subject.key under the home. Index rows older than the term may be purged.
+    subject_key_file: Path | None = None
+    subject_retention_days: int = 1095  # three years
+    # Supplier credentials encrypted at rest (docs/operations.md); None: none are read.
+    secrets_file: Path | None = None
+    secrets_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -162,6 +169,12 @@ class Settings:
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
             pseudonym_key_file=home
             / environ.get("GATEWAY_PSEUDONYM_KEY_FILE", defaults.pseudonym_key_file),
+            subject_key_file=home / environ.get("GATEWAY_SUBJECT_KEY_FILE", "var/subject.key"),
+            subject_retention_days=number(
+                "subject_retention_days", defaults.subject_retention_days, int
+            ),
+            secrets_file=home / environ.get("GATEWAY_SECRETS_FILE", "var/secrets.json"),
+            secrets_key_file=home / environ.get("GATEWAY_SECRETS_KEY_FILE", "var/secrets.key"),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:
@@ -187,6 +200,8 @@ class Settings:
             raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
         if 0 < settings.max_decompression_ratio < 1:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
+        if settings.subject_retention_days < 1:
+            raise SettingsError("GATEWAY_SUBJECT_RETENTION_DAYS must be at least 1")
         return settings
 
     @property
@@ -200,6 +215,16 @@ class Settings:
     def bounds(self) -> Bounds:
         """What one body may ask of the filter."""
         return Bounds(max_records=self.max_records, max_values=self.max_values)
+
+    @property
+    def subject_key_path(self) -> Path:
+        """The subject key file: as set, else beside a SQLite database file, else under var/."""
+        if self.subject_key_file is not None:
+            return self.subject_key_file
+        if self.database_url.startswith("sqlite://") and ":memory:" not in self.database_url:
+            database = Path(self.database_url.removeprefix("sqlite://").split("?", 1)[0])
+            return database.parent / "subject.key"
+        return default_home() / "var" / "subject.key"
 
     @property
     def suppliers_file(self) -> Path:

@@ -182,7 +182,7 @@ async def start_gateway(
             contracts_dir=contracts_dir,
             config_dir=config_dir,
             port=0,
-            **overrides,
+            **({"subject_key_file": tmp_path / "subject.key"} | overrides),
         )
         app = create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": upstream.url, **(environ or {})})
         config = uvicorn.Config(

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gateway.evidence import subject_index
 from gateway.evidence.store import INSERT_COLUMNS, OUTCOME_COLUMNS, LogStore, for_connection, row
 from gateway.problems import LogUnavailable
 from gateway.transfer.record import entry, outcome
@@ -66,8 +67,9 @@ class TransferLog:
                 self._owns_store = False
 
     async def begin(self, transfer: Transfer) -> None:
-        """Store the pending entry; raises LogUnavailable if it is not stored in time."""
-        await self._write("insert", entry(transfer))
+        """Store the pending entry, and the pupils it holds in the subject index in the same
+        commit; raises LogUnavailable if it is not stored in time."""
+        await self._write("insert", {**entry(transfer), subject_index.SUBJECTS: transfer.subjects})
 
     async def complete(self, transfer: Transfer) -> None:
         """Queue the outcome of a transfer whose pending entry is stored; do not wait for it.
@@ -153,7 +155,15 @@ class TransferLog:
         if not inserts and not updates:
             return  # only flushes: everything before them is already committed
         assert self._store is not None, "started"
-        await self._store.write(inserts, updates)
+        subjects = subject_index.batch(
+            (values["id"], values[subject_index.SUBJECTS])
+            for kind, values, _ in batch
+            if values.get(subject_index.SUBJECTS) is not None
+        )
+        if subjects is None:
+            await self._store.write(inserts, updates)
+        else:
+            await self._store.write(inserts, updates, subjects)
 
 
 def _report_lost_outcome(future: asyncio.Future[None]) -> None:

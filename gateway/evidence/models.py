@@ -49,6 +49,9 @@ class TransferRecord(Model):
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
     instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it
+    # SHA-256 over the transfer's subject-index rows (gateway.evidence.subjects): the entry
+    # commits to which pupils it held without holding them.
+    subjects_sha256 = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "transfer"
@@ -73,3 +76,31 @@ class GatewayInstance(Model):
 
     class Meta:
         table = "gateway_instance"
+
+
+class TransferSubject(Model):
+    """A pupil a transfer held, by keyed hash: the subject index an access request is answered
+    from. Written with the transfer's pending entry, before anything leaves.
+
+    ``subject`` is HMAC-SHA256 over one identifier (the key lives outside the database),
+    ``fieldset`` names the field paths sent for that pupil. Retention removes these rows,
+    never the transfer's entry.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    transfer_id = fields.UUIDField()  # no index: only the rare purge looks rows up by it
+    subject = fields.CharField(max_length=32, db_index=True)
+    fieldset = fields.CharField(max_length=32)
+
+    class Meta:
+        table = "transfer_subject"
+
+
+class SubjectFieldset(Model):
+    """The field paths sent for a pupil, shared by every row that names the same set."""
+
+    id = fields.CharField(max_length=32, primary_key=True)
+    paths: fields.JSONField[list[str]] = fields.JSONField()
+
+    class Meta:
+        table = "subject_fieldset"

@@ -27,6 +27,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from gateway.evidence.models import TransferRecord
+from gateway.evidence.subject_index import SubjectBatch, copy_to_postgres, statements
 
 Row = Sequence[Any]
 T = TypeVar("T")
@@ -39,8 +40,10 @@ _FIELDS = TransferRecord._meta.fields_map
 
 
 class LogStore(Protocol):
-    async def write(self, inserts: Sequence[Row], updates: Sequence[Row]) -> None:
-        """Commit every insert and update, atomically."""
+    async def write(
+        self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
+    ) -> None:
+        """Commit every insert and update, and the subject-index rows, atomically."""
 
     async def close(self) -> None: ...
 
@@ -106,8 +109,10 @@ class SqliteLogStore:
             self._connection = connection
         return work(self._connection)
 
-    async def write(self, inserts: Sequence[Row], updates: Sequence[Row]) -> None:
-        await self.run(functools.partial(_sqlite_write, inserts, updates))
+    async def write(
+        self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
+    ) -> None:
+        await self.run(functools.partial(_sqlite_write, inserts, updates, subjects))
 
     async def close(self) -> None:
         def closing(connection: sqlite3.Connection) -> None:
@@ -119,7 +124,12 @@ class SqliteLogStore:
         self._thread.shutdown(wait=True)
 
 
-def _sqlite_write(inserts: Sequence[Row], updates: Sequence[Row], db: sqlite3.Connection) -> None:
+def _sqlite_write(
+    inserts: Sequence[Row],
+    updates: Sequence[Row],
+    subjects: SubjectBatch | None,
+    db: sqlite3.Connection,
+) -> None:
     if db.in_transaction:  # a COMMIT that failed may leave its transaction open
         db.execute("ROLLBACK")
     db.execute("BEGIN IMMEDIATE")
@@ -128,6 +138,8 @@ def _sqlite_write(inserts: Sequence[Row], updates: Sequence[Row], db: sqlite3.Co
             db.executemany(insert_sql("sqlite"), [_sqlite_values(r) for r in inserts])
         if updates:
             db.executemany(update_sql("sqlite"), [_sqlite_values(r) for r in updates])
+        for sql, rows in statements("sqlite", subjects):
+            db.executemany(sql, rows)
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
@@ -147,16 +159,19 @@ class PostgresLogStore:
     def __init__(self, client: BaseDBAsyncClient) -> None:
         self._client = client
 
-    async def write(self, inserts: Sequence[Row], updates: Sequence[Row]) -> None:
-        statements = [(insert_sql("postgres"), inserts), (update_sql("postgres"), updates)]
-        statements = [(sql, rows) for sql, rows in statements if rows]
+    async def write(
+        self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
+    ) -> None:
+        todo = [(insert_sql("postgres"), inserts), (update_sql("postgres"), updates)]
+        todo = [(sql, rows) for sql, rows in todo if rows]
         async with self._client.acquire_connection() as connection:
-            if len(statements) == 1:
-                await connection.executemany(*statements[0])
+            if len(todo) == 1 and subjects is None:
+                await connection.executemany(*todo[0])
                 return
             async with connection.transaction():
-                for sql, rows in statements:
+                for sql, rows in todo:
                     await connection.executemany(sql, rows)
+                await copy_to_postgres(connection, subjects)
 
     async def close(self) -> None:
         return None  # the pool is the ORM's
@@ -168,12 +183,16 @@ class OrmLogStore:
     def __init__(self, dialect: str) -> None:
         self._dialect = dialect
 
-    async def write(self, inserts: Sequence[Row], updates: Sequence[Row]) -> None:
+    async def write(
+        self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
+    ) -> None:
         async with in_transaction() as connection:
             if inserts:
                 await connection.execute_many(insert_sql(self._dialect), [list(r) for r in inserts])
             if updates:
                 await connection.execute_many(update_sql(self._dialect), [list(r) for r in updates])
+            for sql, rows in statements(self._dialect, subjects):
+                await connection.execute_many(sql, [list(r) for r in rows])
 
     async def close(self) -> None:
         return None

@@ -9,6 +9,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from gateway.access import secrets
 from gateway.formats import payload_schema
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.problems import Rejected
@@ -60,6 +61,9 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
     }
     problems: list[Problem] = []
     endpoints: dict[str, Supplier] = {}
+    if settings.secrets_file is not None and settings.secrets_key_file is not None:
+        files = secrets.SecretFiles(settings.secrets_file, settings.secrets_key_file)
+        environ = secrets.with_secrets(files, environ)  # credentials stored encrypted
     try:
         endpoints = suppliers.load(settings.suppliers_file, settings.schemas_dir, environ)
         named: Iterable[str] = endpoints

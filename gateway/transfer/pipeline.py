@@ -24,6 +24,7 @@ from gateway.access.keys import KeyStore
 from gateway.access.tls import client_certificate
 from gateway.evidence.instances import Instance
 from gateway.evidence.log import TransferLog
+from gateway.evidence.subjects import SubjectKey
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.problems import (
     LogUnavailable,
@@ -61,6 +62,7 @@ class Gateway:
     limits: ClientLimits
     instance: Instance
     workers: work.BodyWorkers
+    subjects: SubjectKey | None = None  # the subject index's key, read at start-up
     # What time it is: the agreements' lifecycle is decided at this moment. Tests set a clock.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -163,13 +165,21 @@ class Gateway:
             handed, size = work.Handover(raw), len(raw)
             del raw  # the work holds the only reference, and frees it before encoding
             worked = await self.workers.run(
-                size, work.body_work, handed, transfer.route, schema, self.settings.bounds, context
+                size,
+                work.body_work,
+                handed,
+                transfer.route,
+                schema,
+                self.settings.bounds,
+                context,
+                self.subjects,
             )
             transfer.filtered = worked.filtered  # on record, also when what it found blocks
             filter.same_school(worked.named, transfer.school)
             filter.enforce(worked.filtered, transfer.route)
             body = worked.body
             transfer.body_sha256 = worked.sha256
+            transfer.subjects = worked.subjects
         # 4. record: durable before anything leaves, if the agreement is still in force
         resolve_agreement.still_in_force(transfer, register.schools, self.now())
         try:

@@ -47,6 +47,7 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "fields_transformed": sorted_counts(filtered.transformed) if leaving and filtered else {},
         "body_sha256": transfer.body_sha256,
         "instance": transfer.instance,
+        "subjects_sha256": transfer.subjects.sha256 if leaving and transfer.subjects else None,
         **outcome(transfer),
     }
 

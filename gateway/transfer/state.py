@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gateway.access.keys import Client
+from gateway.evidence.subjects import Subjects
 from gateway.formats.filtered import Filtered
 from gateway.register.agreements import Agreement, Route
 from gateway.register.schools import School
@@ -48,6 +49,7 @@ class Transfer:
     problem: str | None = None
     completed_at: datetime | None = None
     duration_ms: float | None = None
+    subjects: Subjects | None = None  # the pupils the forwarded body holds, as keyed hashes
 
     def finish(
         self,

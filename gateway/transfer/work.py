@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
+from gateway.evidence import subjects
 from gateway.formats.bounds import Bounds
 from gateway.formats.filtered import Filtered, NamedSchool
 from gateway.formats.payload_schema import PayloadSchema
@@ -62,6 +63,7 @@ class Worked:
     named: NamedSchool  # the school the payload names, checked against X-School
     body: bytes | bytearray  # exactly what is forwarded
     sha256: str  # of ``body``, for the log
+    subjects: subjects.Subjects | None = None  # the pupils ``body`` holds, for the index
 
 
 def body_work(
@@ -70,12 +72,15 @@ def body_work(
     schema: PayloadSchema,
     limits: Bounds,
     context: Transforms | None = None,
+    key: subjects.SubjectKey | None = None,
 ) -> Worked:
-    """Filter one decoded body by ``route``'s policy (which writes what is kept), hash it."""
+    """Filter one decoded body by ``route``'s policy (which writes what is kept), hash it,
+    and (given the subject key) name the pupils it holds for the subject index."""
     raw = handed.take()
     result, named = filter.payload(raw, route, schema, limits, context)
     del raw  # free the body before anything goes out
-    return Worked(result, named, result.body, hashlib.sha256(result.body).hexdigest())
+    held = subjects.index(result.body, key) if key is not None else None
+    return Worked(result, named, result.body, hashlib.sha256(result.body).hexdigest(), held)
 
 
 class BodyWorkers:

@@ -179,6 +179,8 @@ async def test_the_register_lists_the_enforced_agreement(console: Console) -> No
 async def test_access_requests_say_the_index_is_not_there_yet(console: Console) -> None:
     """Without a subject index the page says so; a malformed key is a plain message that does
     not repeat it."""
+    state = console.gateway.app.state.console
+    state.sources = replace(state.sources, subjects=None)
     async with console.signed_in() as client:
         page = (await client.get("/fg/inzageverzoek")).text
         assert "Zoeken op leerling kan daarom nog niet" in page
