@@ -158,6 +158,8 @@ async def insert_history(days: int = 30, per_day: int = 12) -> None:
                     else {},
                     "fields_invalid": {},
                     "fields_inspected": {},
+                    "fields_withheld": {},
+                    "fields_transformed": {},
                     "body_sha256": "0" * 64,
                     "duration_ms": 12.0,
                     "instance": None,

@@ -331,6 +331,8 @@ async def test_a_long_answer_runs_over_pages_with_every_transfer(console: Consol
 async def test_without_an_index_there_is_no_pdf(console: Console) -> None:
     """Without a subject index the PDF address says so plainly (404), and a POST without the
     form's token is refused before it."""
+    state = console.gateway.app.state.console
+    state.sources = replace(state.sources, subjects=None)
     async with console.signed_in() as client:
         token = await csrf_token(client, "/fg/inzageverzoek")
         missing = await client.post(
