@@ -26,7 +26,9 @@ from gateway.console import scan, site
 from gateway.console.sources import EnforcedRegister, Sources, load_organisation
 from gateway.evidence import api
 from gateway.evidence.instances import Instance
+from gateway.evidence.integrity import DatabaseIntegrity
 from gateway.evidence.log import NoTransferLog, TransferLog
+from gateway.evidence.sealer import Sealer, signing_key
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import loading
 from gateway.settings import Settings
@@ -64,6 +66,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         settings=settings,
         sources=Sources(
             register=EnforcedRegister(enforced.register),
+            integrity=DatabaseIntegrity(),
             organisation=load_organisation(settings.organisation_file),
             special_paths={
                 known.path: known.special_category
@@ -83,6 +86,16 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.log.start()
         await gateway.upstream.start()
         await gateway.instance.start()
+        sealer = None
+        if not settings.bench_without_log:
+            signer = signing_key(settings.log_key_file, settings.log_origin, create=True)
+            sealer = Sealer(
+                signer,
+                settings.checkpoint_file,
+                interval=settings.seal_interval,
+                witness_url=settings.witness_url,
+            )
+            await sealer.start()
         gateway.workers.start()
         scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:
@@ -98,6 +111,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             yield
         finally:
             gateway.workers.stop()
+            if sealer is not None:
+                await sealer.stop()
             scanning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scanning

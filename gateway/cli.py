@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from gateway import __version__, database, logs
 from gateway.access import keys, users
 from gateway.access.models import ApiKey
+from gateway.evidence import commands as evidence
 from gateway.register import loading
 from gateway.settings import Settings, SettingsError
 
@@ -96,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=_keys_revoke)
 
+    evidence.add(commands, key_commands)
+
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)
     make = user_commands.add_parser(
@@ -159,6 +162,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # not a traceback from every worker's start-up, and workers do not migrate side by side.
     asyncio.run(database.migrate(settings.database_url))
     logs.configure(settings.log_format)
+    evidence.ensure_signing_key(settings)  # once, before workers start side by side
     logging.getLogger("gateway").info("database: %s", database.describe(settings.database_url))
     tls: dict[str, object] = {}
     if args.ssl_certfile:

@@ -107,6 +107,13 @@ class Settings:
     console_session_hours: float = 12.0  # and after this long whatever its use
     # Benchmark only: run without the transfer log to measure what it costs. Never in service.
     bench_without_log: bool = False
+    # The transfer log as evidence (docs/evidence.md): its name in checkpoints, the signing key
+    # and the copy of every checkpoint outside the database, an optional witness.
+    log_origin: str = "poortwachter.local/transfer-log"
+    log_key_file: Path = Path("var/log-signing.key")
+    checkpoint_file: Path = Path("var/checkpoints.jsonl")
+    witness_url: str | None = None
+    seal_interval: float = 0.5  # seconds between the sealer's rounds
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -157,6 +164,11 @@ class Settings:
             console_idle_minutes=number("console_idle_minutes", defaults.console_idle_minutes),
             console_session_hours=number("console_session_hours", defaults.console_session_hours),
             bench_without_log=environ.get("GATEWAY_BENCH_WITHOUT_LOG") == "1",
+            log_origin=environ.get("GATEWAY_LOG_ORIGIN", defaults.log_origin),
+            log_key_file=home / environ.get("GATEWAY_LOG_KEY_FILE", defaults.log_key_file),
+            checkpoint_file=home / environ.get("GATEWAY_CHECKPOINT_FILE", defaults.checkpoint_file),
+            witness_url=environ.get("GATEWAY_WITNESS_URL") or None,
+            seal_interval=number("seal_interval", defaults.seal_interval),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:
@@ -180,6 +192,8 @@ class Settings:
                 raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
         if settings.log_format not in ("text", "json"):
             raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
+        if not 0 < settings.seal_interval <= 60:
+            raise SettingsError("GATEWAY_SEAL_INTERVAL must be more than 0 and at most 60")
         if 0 < settings.max_decompression_ratio < 1:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         return settings

@@ -1,0 +1,107 @@
+"""RFC 8785 JSON canonicalisation (JCS) for the values log entries hold: strings, integers,
+floats, null, booleans, lists and objects with string keys.
+
+Objects are written with their keys sorted by UTF-16 code units, no whitespace; strings with
+only ``"``, ``\\`` and the control characters escaped (RFC 8785 section 3.2.2.2, which is what
+``json.dumps(ensure_ascii=False)`` does); numbers as ECMAScript's Number.prototype.toString
+writes them (section 3.2.2.3), which differs from Python's ``repr`` in where it switches to an
+exponent and how it writes one. Integers must be exactly representable as IEEE 754 doubles
+(I-JSON, RFC 7493), NaN and the infinities are refused, as are lone surrogates. Pinned by
+known-answer vectors from RFC 8785 in tests/evidence/test_canonical.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class NotCanonicalisable(ValueError):
+    """A value that RFC 8785 (or this subset of it) cannot encode."""
+
+
+def canonical(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of ``value``."""
+    parts: list[str] = []
+    _write(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotCanonicalisable("a string holds a lone surrogate") from None
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise NotCanonicalisable("an integer beyond 2**53 - 1 is not exact in I-JSON")
+        out.append(str(value))
+    elif isinstance(value, float):
+        out.append(number(value))
+    elif isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise NotCanonicalisable("object keys are strings")
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=_utf16)):
+            if i:
+                out.append(",")
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _write(value[key], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise NotCanonicalisable(f"a {type(value).__name__} has no JSON form")
+
+
+def _utf16(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def number(value: float) -> str:
+    """ECMAScript Number::toString(value) (ECMA-262 section 7.1.12.1), as RFC 8785 requires."""
+    if math.isnan(value) or math.isinf(value):
+        raise NotCanonicalisable("NaN and the infinities have no JSON form")
+    if value == 0:
+        return "0"  # also -0
+    if value < 0:
+        return "-" + number(-value)
+    # repr gives the shortest digits that round-trip, as ECMAScript requires; only the layout
+    # differs. Split it into digits and n, with value = 0.digits * 10**n.
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    fraction = fraction.rstrip("0") if fraction != "0" else ""
+    digits = (whole + fraction).lstrip("0")
+    n = len(whole) + int(exponent or 0) if whole != "0" else int(exponent or 0)
+    if whole == "0":  # 0.000123: leading zeros of the fraction move into n
+        stripped = fraction.lstrip("0")
+        n -= len(fraction) - len(stripped)
+        digits = stripped
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    e = n - 1
+    sign = "+" if e >= 0 else "-"
+    head = digits[0] + ("." + digits[1:] if k > 1 else "")
+    return f"{head}e{sign}{abs(e)}"
