@@ -96,6 +96,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
                 witness_url=settings.witness_url,
             )
             await sealer.start()
+        app.state.sealer = sealer
         gateway.workers.start()
         scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:

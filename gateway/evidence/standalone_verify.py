@@ -40,7 +40,7 @@ Key = tuple[str, bytes, Ed25519PublicKey]
 
 
 def parse_key(text: str) -> Key:
-    name, key_id, key = text.strip().split("+")
+    name, key_id, key = text.strip().split("+", 2)
     raw = base64.b64decode(key, validate=True)
     if raw[0] != 1 or len(raw) != 33:
         raise Failed("the key is not an Ed25519 verifier key")
@@ -136,6 +136,10 @@ def check(path: str, key_text: str | None = None, checkpoints: str | None = None
     marks = [i for i in items if i["type"] == "checkpoint"]
     if not marks:
         raise Failed("the export holds no checkpoint")
+    for mark in marks:
+        m, old = open_checkpoint(mark["note"], key, f"checkpoint {mark['size']}")
+        if m != mark["size"]:
+            raise Failed(f"checkpoint {mark['size']}: its signed note is for size {m}")
     size, root = open_checkpoint(marks[-1]["note"], key, "the latest checkpoint")
     roots = {size: root}
     for mark in marks[:-1]:
@@ -174,6 +178,11 @@ def check(path: str, key_text: str | None = None, checkpoints: str | None = None
     last_leaf = marks[-1]["size"] - 1
     if expected_index is not None and expected_index - 1 > last_leaf:
         raise Failed("the export has leaves beyond its latest checkpoint")
+    begun = {json.loads(i["body"])["id"] for i in items if i["type"] == "leaf"
+             and json.loads(i["body"])["kind"] != "outcome"}  # fmt: skip
+    rows = {i["row"]["id"] for i in items if i["type"] == "transfer"}
+    for missing in sorted(begun - rows):
+        raise Failed(f"transfer {missing} is in the log but has no row in the export")
     for item in (i for i in items if i["type"] == "transfer"):
         row = item["row"]
         expected = said.get(row["id"])

@@ -10,11 +10,11 @@ What it checks, in order, naming the first thing that does not match:
    so each is consistent with the one before;
 3. entries not in the tree: after the last sealed one they are *not yet sealed* (not an error);
    below it and older than a minute they were put there afterwards;
-4. every ``transfer`` row: equal, column by column, to its begin (or refused) entry with its
-   outcome entry over it, and every transfer in the log has its row;
-5. the checkpoint file: every checkpoint in it is signed by the log's key and is in the
+4. the checkpoint file: every checkpoint in it is signed by the log's key and is in the
    database with the same root; one beyond the database's latest means the database was rolled
-   back.
+   back;
+5. every ``transfer`` row: equal, column by column, to its begin (or refused) entry with its
+   outcome entry over it, and every transfer in the log has its row.
 """
 
 from __future__ import annotations
@@ -142,10 +142,10 @@ async def verify(verifier: Verifier, checkpoint_file: Path | None) -> Report:
     db = sql.client()
     roots = await _tree(log, db, verifier)
     await _unsealed(log, db)
-    _outcomes(log)
-    await _transfers(log)
     if checkpoint_file is not None:
         await _checkpoint_file(log, db, verifier, checkpoint_file, roots)
+    _outcomes(log)
+    await _transfers(log)
     rows = await sql.fetch(db, "SELECT count(*) AS n FROM log_entry")
     report.entries = int(rows[0]["n"])
     await LogVerification.create(
