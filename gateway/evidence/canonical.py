@@ -3,7 +3,7 @@ floats, null, booleans, lists and objects with string keys.
 
 Objects are written with their keys sorted by UTF-16 code units, no whitespace; strings with
 only ``"``, ``\\`` and the control characters escaped (RFC 8785 section 3.2.2.2, which is what
-``json.dumps(ensure_ascii=False)`` does); numbers as ECMAScript's Number.prototype.toString
+the json module's ``encode_basestring``, behind ``json.dumps(ensure_ascii=False)``, does); numbers as ECMAScript's Number.prototype.toString
 writes them (section 3.2.2.3), which differs from Python's ``repr`` in where it switches to an
 exponent and how it writes one. Integers must be exactly representable as IEEE 754 doubles
 (I-JSON, RFC 7493), NaN and the infinities are refused, as are lone surrogates. Pinned by
@@ -12,8 +12,8 @@ known-answer vectors from RFC 8785 in tests/evidence/test_canonical.py.
 
 from __future__ import annotations
 
-import json
 import math
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -34,40 +34,51 @@ def canonical(value: Any) -> bytes:
 
 
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    kind = type(value)  # exact types first: this runs for every value of every entry
+    if kind is str:
+        out.append(encode_basestring(value))
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
     elif value is False:
         out.append("false")
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
+    elif kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            out.append(str(value))
+        else:
             raise NotCanonicalisable("an integer beyond 2**53 - 1 is not exact in I-JSON")
-        out.append(str(value))
-    elif isinstance(value, float):
-        out.append(number(value))
-    elif isinstance(value, dict):
-        if not all(isinstance(key, str) for key in value):
-            raise NotCanonicalisable("object keys are strings")
-        out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16)):
-            if i:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _write(value[key], out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
+    elif kind is dict:
+        _object(value, out)
+    elif kind is list or kind is tuple:
         out.append("[")
         for i, item in enumerate(value):
             if i:
                 out.append(",")
             _write(item, out)
         out.append("]")
+    elif kind is float:
+        out.append(number(value))
+    elif isinstance(value, str | int | float | dict | list | tuple):  # subclasses
+        base = next(t for t in (str, bool, int, float, dict, list, tuple) if isinstance(value, t))
+        _write(base(value), out)
     else:
-        raise NotCanonicalisable(f"a {type(value).__name__} has no JSON form")
+        raise NotCanonicalisable(f"a {kind.__name__} has no JSON form")
+
+
+def _object(value: dict[Any, Any], out: list[str]) -> None:
+    if not all(type(key) is str for key in value):
+        raise NotCanonicalisable("object keys are strings")
+    # ASCII keys sort the same by code point as by UTF-16 code unit, and faster.
+    ascii_keys = all(key.isascii() for key in value)
+    out.append("{")
+    for i, key in enumerate(sorted(value) if ascii_keys else sorted(value, key=_utf16)):
+        if i:
+            out.append(",")
+        out.append(encode_basestring(key))
+        out.append(":")
+        _write(value[key], out)
+    out.append("}")
 
 
 def _utf16(key: str) -> bytes:

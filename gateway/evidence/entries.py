@@ -58,12 +58,18 @@ def content_of(values: dict[str, Any]) -> dict[str, Any]:
 
 def json_value(value: Any) -> Any:
     """A column's value as an entry holds it."""
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool or kind is float:
+        return value
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+        return text + "Z"
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(type(v) is str for v in value):
+            return list(value)
         return [json_value(v) for v in value]
     return value
