@@ -3,8 +3,8 @@ floats, null, booleans, lists and objects with string keys.
 
 Objects are written with their keys sorted by UTF-16 code units, no whitespace; strings with
 only ``"``, ``\\`` and the control characters escaped (RFC 8785 section 3.2.2.2, which is what
-the json module's ``encode_basestring``, behind ``json.dumps(ensure_ascii=False)``, does); numbers as ECMAScript's Number.prototype.toString
-writes them (section 3.2.2.3), which differs from Python's ``repr`` in where it switches to an
+the json module's ``encode_basestring`` does for ``json.dumps(ensure_ascii=False)``); numbers
+as ECMAScript's Number.prototype.toString writes them (section 3.2.2.3), which differs from Python's ``repr`` in where it switches to an
 exponent and how it writes one. Integers must be exactly representable as IEEE 754 doubles
 (I-JSON, RFC 7493), NaN and the infinities are refused, as are lone surrogates. Pinned by
 known-answer vectors from RFC 8785 in tests/evidence/test_canonical.py.
@@ -13,7 +13,7 @@ known-answer vectors from RFC 8785 in tests/evidence/test_canonical.py.
 from __future__ import annotations
 
 import math
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -60,7 +60,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif kind is float:
         out.append(number(value))
     elif isinstance(value, str | int | float | dict | list | tuple):  # subclasses
-        base = next(t for t in (str, bool, int, float, dict, list, tuple) if isinstance(value, t))
+        base: Any = next(t for t in (str, int, float, dict, list, tuple) if isinstance(value, t))
         _write(base(value), out)
     else:
         raise NotCanonicalisable(f"a {kind.__name__} has no JSON form")
