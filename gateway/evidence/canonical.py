@@ -4,10 +4,11 @@ floats, null, booleans, lists and objects with string keys.
 Objects are written with their keys sorted by UTF-16 code units, no whitespace; strings with
 only ``"``, ``\\`` and the control characters escaped (RFC 8785 section 3.2.2.2, which is what
 the json module's ``encode_basestring`` does for ``json.dumps(ensure_ascii=False)``); numbers
-as ECMAScript's Number.prototype.toString writes them (section 3.2.2.3), which differs from Python's ``repr`` in where it switches to an
-exponent and how it writes one. Integers must be exactly representable as IEEE 754 doubles
-(I-JSON, RFC 7493), NaN and the infinities are refused, as are lone surrogates. Pinned by
-known-answer vectors from RFC 8785 in tests/evidence/test_canonical.py.
+as ECMAScript's Number.prototype.toString writes them (section 3.2.2.3), which differs from
+Python's ``repr`` in where it switches to an exponent and how it writes one. Integers must be
+exactly representable as IEEE 754 doubles (I-JSON, RFC 7493); NaN, the infinities and lone
+surrogates are refused. Pinned by known-answer vectors from RFC 8785 in
+tests/evidence/test_canonical.py.
 """
 
 from __future__ import annotations
