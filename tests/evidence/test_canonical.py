@@ -86,3 +86,33 @@ def test_an_entry_is_compact_sorted_utf8() -> None:
     assert canonical(entry) == (
         b'{"duration_ms":12.5,"fields_stripped":{"a":2,"b":1},"kind":"begin","x":null}'
     )
+
+
+def test_the_fast_path_writes_what_the_spelled_out_path_writes() -> None:
+    """``canonical`` hands values it can prove plain to the json module's C encoder; on 20,000
+    random values (floats, non-ASCII and astral keys, escapes, nesting) both give the same
+    bytes."""
+    import random
+
+    from gateway.evidence import canonical as module
+
+    rng = random.Random(8785)
+    scalars = [None, True, False, 'a"\\\x01é€😀', "x", 3.0, 0.0, -0.0]
+
+    def value(depth: int = 0) -> object:
+        r = rng.random()
+        if depth > 2 or r < 0.3:
+            return rng.choice(
+                [*scalars, rng.randint(-(2**53) + 1, 2**53 - 1), rng.uniform(-1e30, 1e30),
+                 rng.random() * 1e-8]
+            )  # fmt: skip
+        if r < 0.65:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        keys = ["a", "b", "é", "😀", "\r", "1", "ab", "\ufb33"]
+        return {rng.choice(keys): value(depth + 1) for _ in range(rng.randint(0, 4))}
+
+    for _ in range(20_000):
+        item = value()
+        parts: list[str] = []
+        module._write(item, parts)
+        assert canonical(item) == "".join(parts).encode("utf-8"), item
