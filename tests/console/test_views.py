@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from gateway.console.models import ReviewMark
 from gateway.console.sources import Organisation, Pupil, SubjectTransfer
+from gateway.evidence.models import LogEntry
 from tests.console.conftest import Console, csrf_token, push_traffic
 
 
@@ -217,7 +218,35 @@ async def test_an_access_request_answer_is_a_letter(console: Console) -> None:
 
 
 async def test_integrity_says_the_log_is_not_signed_yet(console: Console) -> None:
-    """Without checkpoints the Integriteit page says so in plain Dutch."""
+    """Before the first transfer there is no checkpoint yet, and the page says so in Dutch."""
     async with console.signed_in() as client:
         page = (await client.get("/fg/integriteit")).text
-    assert "ondertekent het log nog niet" in page
+    assert "Er is nog geen controlepunt ondertekend." in page
+    assert "Het log is nog niet nagerekend." in page
+
+
+async def test_integrity_shows_the_latest_checkpoint_and_verification(console: Console) -> None:
+    """After transfers are sealed and ``verify`` ran: the signed checkpoint (its size, the note
+    for an auditor) and the verification's result, from the real sealer and verifier."""
+    import asyncio
+
+    from gateway.evidence.sealer import signing_key
+    from gateway.evidence.verify import verify
+
+    await push_traffic(console.gateway)
+    await console.gateway.app.state.gateway.log.flush()
+    source = console.gateway.app.state.console.sources.integrity
+    entries = await LogEntry.all().count()
+    for _ in range(100):
+        checkpoint = await source.latest_checkpoint()
+        if checkpoint is not None and checkpoint.size == entries:
+            break
+        await asyncio.sleep(0.05)
+    settings = console.gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    assert (await verify(signer.verifier(), settings.checkpoint_file)).ok
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/integriteit")).text
+    assert checkpoint is not None and f"<dd>{entries}</dd>" in page
+    assert "<pre>poortwachter.local/transfer-log\n" in page and checkpoint.root_hash in page
+    assert "in orde" in page and f"Alle {entries} verzegelde regels" in page
