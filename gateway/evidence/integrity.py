@@ -44,8 +44,15 @@ class DatabaseIntegrity:
         return Verification(at=found.at, ok=found.ok, entries=found.entries, detail=found.detail)
 
     async def inclusion_proof(self, seq: int) -> InclusionProof | None:
+        """The proof for the begin (or refused) entry of the transfer in row ``seq`` of the
+        ``transfer`` table, against the latest checkpoint; None until it is sealed."""
         db = sql.client()
-        rows = await sql.fetch(db, "SELECT leaf_index FROM log_leaf WHERE entry_seq = $1", seq)
+        rows = await sql.fetch(
+            db,
+            "SELECT l.leaf_index FROM transfer t JOIN log_entry e ON e.transfer_id = t.id "
+            "AND e.kind <> 'outcome' JOIN log_leaf l ON l.entry_seq = e.seq WHERE t.seq = $1",
+            seq,
+        )
         latest = await sql.fetch(db, "SELECT max(size) AS size FROM log_checkpoint")
         if not rows or latest[0]["size"] is None:
             return None

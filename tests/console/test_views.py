@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from gateway.console.models import ReviewMark
 from gateway.console.sources import Organisation, Pupil, SubjectTransfer
-from gateway.evidence.models import LogEntry
+from gateway.evidence.models import LogEntry, TransferRecord
 from tests.console.conftest import Console, csrf_token, push_traffic
 
 
@@ -250,3 +250,7 @@ async def test_integrity_shows_the_latest_checkpoint_and_verification(console: C
     assert checkpoint is not None and f"<dd>{entries}</dd>" in page
     assert "<pre>poortwachter.local/transfer-log\n" in page and checkpoint.root_hash in page
     assert "in orde" in page and f"Alle {entries} verzegelde regels" in page
+    first = await TransferRecord.all().order_by("seq").first()
+    assert first is not None
+    proof = await source.inclusion_proof(first.seq)
+    assert proof is not None and proof.leaf_index == 0 and proof.tree_size == entries
