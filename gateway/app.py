@@ -26,7 +26,9 @@ from gateway.console import scan, site
 from gateway.console.sources import Sources, load_organisation
 from gateway.evidence import api, subject_api
 from gateway.evidence.instances import Instance
+from gateway.evidence.integrity import DatabaseIntegrity
 from gateway.evidence.log import NoTransferLog, TransferLog
+from gateway.evidence.sealer import Sealer, signing_key
 from gateway.evidence.subject_index import DatabaseSubjectIndex, gateway_key
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import api as register_api
@@ -73,6 +75,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         sources=Sources(
             register=RegisterView(lambda: gateway.register),
             subjects=DatabaseSubjectIndex(lambda: gateway.subjects, gateway.log.flush),
+            integrity=DatabaseIntegrity(),
             organisation=load_organisation(settings.organisation_file),
             special_paths={
                 known.path: known.special_category
@@ -95,6 +98,17 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         await gateway.upstream.start()
         await gateway.instance.start()
         await reloader.start()
+        sealer = None
+        if not settings.bench_without_log:
+            signer = signing_key(settings.log_key_file, settings.log_origin, create=True)
+            sealer = Sealer(
+                signer,
+                settings.checkpoint_file,
+                interval=settings.seal_interval,
+                witness_url=settings.witness_url,
+            )
+            await sealer.start()
+        app.state.sealer = sealer
         gateway.workers.start()
         scanning = asyncio.create_task(_scan_log(console), name="console-scan")
         if settings.bench_without_log:
@@ -111,6 +125,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         finally:
             gateway.workers.stop()
             await reloader.stop()
+            if sealer is not None:
+                await sealer.stop()
             scanning.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scanning

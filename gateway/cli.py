@@ -17,6 +17,7 @@ from datetime import datetime
 from gateway import __version__, database, logs
 from gateway.access import keys, secret_commands, users
 from gateway.access.models import ApiKey
+from gateway.evidence import commands as evidence
 from gateway.evidence import subject_commands
 from gateway.register import commands as register_commands
 from gateway.register import loading, preview
@@ -104,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     subject_commands.add(commands, key_commands)
     secret_commands.add(commands)
 
+    evidence.add(commands, key_commands)
+
     user = commands.add_parser("users", help="create, list and disable FG console accounts")
     user_commands = user.add_subparsers(metavar="ACTION", required=True)
     make = user_commands.add_parser(
@@ -170,6 +173,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.run(database.migrate(settings.database_url))
     logs.configure(settings.log_format)
     subject_commands.before_serving(settings)
+    evidence.ensure_signing_key(settings)  # once, before workers start side by side
     logging.getLogger("gateway").info("database: %s", database.describe(settings.database_url))
     tls: dict[str, object] = {}
     if args.ssl_certfile:

@@ -117,6 +117,13 @@ class Settings:
     # Supplier credentials encrypted at rest (docs/operations.md); None: none are read.
     secrets_file: Path | None = None
     secrets_key_file: Path | None = None
+    # The transfer log as evidence (docs/evidence.md): its name in checkpoints, the signing key
+    # and the copy of every checkpoint outside the database, an optional witness.
+    log_origin: str = "poortwachter.local/transfer-log"
+    log_key_file: Path = Path("var/log-signing.key")
+    checkpoint_file: Path = Path("var/checkpoints.jsonl")
+    witness_url: str | None = None
+    seal_interval: float = 0.5  # seconds between the sealer's rounds
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -175,6 +182,11 @@ class Settings:
             ),
             secrets_file=home / environ.get("GATEWAY_SECRETS_FILE", "var/secrets.json"),
             secrets_key_file=home / environ.get("GATEWAY_SECRETS_KEY_FILE", "var/secrets.key"),
+            log_origin=environ.get("GATEWAY_LOG_ORIGIN", defaults.log_origin),
+            log_key_file=home / environ.get("GATEWAY_LOG_KEY_FILE", defaults.log_key_file),
+            checkpoint_file=home / environ.get("GATEWAY_CHECKPOINT_FILE", defaults.checkpoint_file),
+            witness_url=environ.get("GATEWAY_WITNESS_URL") or None,
+            seal_interval=number("seal_interval", defaults.seal_interval),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
         if not 0 <= settings.port <= 65535:
@@ -198,6 +210,8 @@ class Settings:
                 raise SettingsError(f"GATEWAY_{name.upper()} must be more than 0")
         if settings.log_format not in ("text", "json"):
             raise SettingsError(f"GATEWAY_LOG_FORMAT={settings.log_format!r}: use text or json")
+        if not 0 < settings.seal_interval <= 60:
+            raise SettingsError("GATEWAY_SEAL_INTERVAL must be more than 0 and at most 60")
         if 0 < settings.max_decompression_ratio < 1:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         if settings.subject_retention_days < 1:

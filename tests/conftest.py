@@ -177,6 +177,9 @@ async def start_gateway(
             or "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
             "    connect_timeout: 2\n    read_timeout: 2\n"
         )
+        overrides.setdefault("log_key_file", tmp_path / "var" / "log-signing.key")
+        overrides.setdefault("checkpoint_file", tmp_path / "var" / "checkpoints.jsonl")
+        overrides.setdefault("seal_interval", 0.1)
         settings = Settings(
             database_url=database_url,
             contracts_dir=contracts_dir,

@@ -18,8 +18,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
-from gateway.evidence.models import GatewayInstance, TransferRecord
+from gateway.evidence import entries
+from gateway.evidence.models import GatewayInstance, LogEntry, TransferRecord
+from gateway.evidence.store import OUTCOME_COLUMNS
 from gateway.transfer.state import PENDING, UNKNOWN
 
 logger = logging.getLogger("gateway.instances")
@@ -60,7 +63,9 @@ class Instance:
         orphaned = TransferRecord.filter(
             Q(instance__isnull=True) | ~Q(instance__in=list(live)), outcome=PENDING
         )
-        marked = await orphaned.update(outcome=UNKNOWN, completed_at=now)
+        marked = 0
+        for transfer_id in await orphaned.values_list("id", flat=True):
+            marked += await _mark_unknown(uuid.UUID(str(transfer_id)), now)
         if marked:
             logger.warning("marked %d transfers of stopped gateways as unknown", marked)
         await GatewayInstance.filter(heartbeat_at__lt=now - FORGET_AFTER).delete()
@@ -74,3 +79,32 @@ class Instance:
                 await self.sweep()
             except Exception:
                 logger.exception("heartbeat failed")
+
+
+async def _mark_unknown(transfer_id: uuid.UUID, now: datetime) -> int:
+    """Mark one pending transfer unknown, with its outcome entry, in one transaction; 0 if
+    another gateway's sweep got there first."""
+    async with in_transaction() as connection:
+        pending = TransferRecord.filter(id=transfer_id, outcome=PENDING).using_db(connection)
+        if not await pending.update(outcome=UNKNOWN, completed_at=now):
+            return 0
+        values = await (
+            TransferRecord.filter(id=transfer_id)
+            .using_db(connection)
+            .first()
+            .values("id", *OUTCOME_COLUMNS)
+        )
+        begin = await (
+            LogEntry.filter(transfer_id=transfer_id, kind=entries.BEGIN)
+            .using_db(connection)
+            .first()
+            .values_list("leaf_hash", flat=True)
+        )
+        assert values is not None, "updated just now"
+        begin_hash = bytes(begin) if isinstance(begin, bytes | bytearray | memoryview) else None
+        ended = entries.make(entries.OUTCOME, {**values, "id": transfer_id}, begin_hash)
+        await LogEntry.create(
+            using_db=connection, transfer_id=transfer_id, kind=ended.kind, body=ended.body,
+            leaf_hash=ended.leaf_hash, written_at=ended.written_at,
+        )  # fmt: skip
+    return 1

@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from gateway.evidence import subject_index
-from gateway.evidence.store import INSERT_COLUMNS, OUTCOME_COLUMNS, LogStore, for_connection, row
+from gateway.evidence import entries, subject_index
+from gateway.evidence.store import (
+    INSERT_COLUMNS,
+    OUTCOME_COLUMNS,
+    LogStore,
+    entry_row,
+    for_connection,
+    row,
+)
+from gateway.evidence.subjects import Subjects
 from gateway.problems import LogUnavailable
 from gateway.transfer.record import entry, outcome
 from gateway.transfer.state import Transfer
 
 logger = logging.getLogger("gateway.record")
 
-_Write = tuple[str, dict[str, Any], "asyncio.Future[None]"]
+# kind, the row, whoever waits for its commit, and the pupils a pending entry holds
+_Held = tuple[uuid.UUID, Subjects]
+_Write = tuple[str, list[Any], "asyncio.Future[None]", _Held | None]
 
 
 class TransferLog:
@@ -36,6 +47,8 @@ class TransferLog:
         self._owns_store = False
         self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        # The leaf hash of each begun transfer's entry, until its outcome entry names it.
+        self._begun: dict[Any, bytes] = {}
 
     @property
     def running(self) -> bool:
@@ -69,7 +82,11 @@ class TransferLog:
     async def begin(self, transfer: Transfer) -> None:
         """Store the pending entry, and the pupils it holds in the subject index in the same
         commit; raises LogUnavailable if it is not stored in time."""
-        await self._write("insert", {**entry(transfer), subject_index.SUBJECTS: transfer.subjects})
+        values = entry(transfer)
+        begun = entries.make(entries.BEGIN, values)
+        self._begun[transfer.id] = begun.leaf_hash
+        held = (transfer.id, transfer.subjects) if transfer.subjects is not None else None
+        await self._write("insert", _insert_row(values, begun), held)
 
     async def complete(self, transfer: Transfer) -> None:
         """Queue the outcome of a transfer whose pending entry is stored; do not wait for it.
@@ -79,26 +96,32 @@ class TransferLog:
         entry stays pending and its heartbeat sweep marks it unknown, which is the truth as far
         as the log can know it. ``flush`` waits for every queued write.
         """
-        future = self._enqueue("update", outcome(transfer))
+        values = outcome(transfer)
+        begin = self._begun.pop(transfer.id, None)
+        ended = entries.make(entries.OUTCOME, values, begin)
+        future = self._enqueue("update", [*row(values, _UPDATE_COLUMNS), *entry_row(ended)])
         future.add_done_callback(_report_lost_outcome)
 
     async def flush(self) -> None:
         """Wait until every write queued so far is durable (the FG's reads begin with this)."""
-        await self._write("flush", {})
+        await self._write("flush", [])
 
     async def refused(self, transfer: Transfer) -> None:
         """Store a transfer that ended before anything could be sent."""
-        await self._write("insert", entry(transfer))
+        values = entry(transfer)
+        await self._write("insert", _insert_row(values, entries.make(entries.REFUSED, values)))
 
-    def _enqueue(self, kind: str, values: dict[str, Any]) -> asyncio.Future[None]:
+    def _enqueue(
+        self, kind: str, values: list[Any], held: _Held | None = None
+    ) -> asyncio.Future[None]:
         if self._task is None or self._task.done():
             raise LogUnavailable("the transfer log writer is not running")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((kind, values, future))
+        self._queue.put_nowait((kind, values, future, held))
         return future
 
-    async def _write(self, kind: str, values: dict[str, Any]) -> None:
-        future = self._enqueue(kind, values)
+    async def _write(self, kind: str, values: list[Any], held: _Held | None = None) -> None:
+        future = self._enqueue(kind, values, held)
         try:
             # Not shielded: a cancelled or timed-out wait leaves the write queued, and the
             # writer settles only futures nobody gave up on.
@@ -148,22 +171,25 @@ class TransferLog:
         Raw SQL rather than ORM objects: building a model per entry and an UPDATE per outcome
         made a batch cost per entry instead of per batch, and the log the gateway's bottleneck.
         """
-        inserts = [row(values, INSERT_COLUMNS) for kind, values, _ in batch if kind == "insert"]
-        updates = [
-            row(values, (*OUTCOME_COLUMNS, "id")) for kind, values, _ in batch if kind == "update"
-        ]
+        inserts = [values for kind, values, _, _ in batch if kind == "insert"]
+        updates = [values for kind, values, _, _ in batch if kind == "update"]
         if not inserts and not updates:
             return  # only flushes: everything before them is already committed
         assert self._store is not None, "started"
-        subjects = subject_index.batch(
-            (values["id"], values[subject_index.SUBJECTS])
-            for kind, values, _ in batch
-            if values.get(subject_index.SUBJECTS) is not None
-        )
+        subjects = subject_index.batch(held for _, _, _, held in batch if held is not None)
         if subjects is None:
             await self._store.write(inserts, updates)
         else:
             await self._store.write(inserts, updates, subjects)
+
+
+_UPDATE_COLUMNS = (*OUTCOME_COLUMNS, "id")
+
+
+def _insert_row(values: dict[str, Any], written: entries.Entry) -> list[Any]:
+    """The transfer row's values in column order, then its entry's (built before queueing, so
+    that the writer's task only commits)."""
+    return [*row(values, INSERT_COLUMNS), *entry_row(written)]
 
 
 def _report_lost_outcome(future: asyncio.Future[None]) -> None:
@@ -172,7 +198,7 @@ def _report_lost_outcome(future: asyncio.Future[None]) -> None:
 
 
 def _settle(batch: list[_Write], action: Callable[[asyncio.Future[None]], None]) -> None:
-    for _, _, future in batch:
+    for _, _, future, _ in batch:
         if not future.done():
             action(future)
 
@@ -193,5 +219,11 @@ class NoTransferLog(TransferLog):
     async def complete(self, transfer: Transfer) -> None:
         return None
 
-    async def _write(self, kind: str, values: dict[str, Any]) -> None:
+    async def begin(self, transfer: Transfer) -> None:
+        entry(transfer)  # what the log did before it built entries, so the ratio counts them
+
+    async def refused(self, transfer: Transfer) -> None:
+        entry(transfer)
+
+    async def _write(self, kind: str, values: list[Any], held: _Held | None = None) -> None:
         return None

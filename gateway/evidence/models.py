@@ -104,3 +104,70 @@ class SubjectFieldset(Model):
 
     class Meta:
         table = "subject_fieldset"
+
+
+class LogEntry(Model):
+    """One append-only entry of the transfer log, the evidence (docs/evidence.md).
+
+    Never updated: a transfer's outcome is a second entry naming the first. ``body`` is the
+    entry's RFC 8785 canonical JSON, ``leaf_hash`` its RFC 9162 leaf hash. Sequence numbers come
+    from the database and may have gaps (rolled-back writes).
+    """
+
+    seq = fields.BigIntField(primary_key=True)
+    transfer_id = fields.UUIDField(db_index=True)
+    kind = fields.CharField(max_length=10)  # begin, outcome or refused
+    body = fields.BinaryField()
+    leaf_hash = fields.BinaryField()
+    written_at = fields.DatetimeField()
+
+    class Meta:
+        table = "log_entry"
+
+
+class LogLeaf(Model):
+    """The order in which entries were bound into the Merkle tree, appended by the sealer."""
+
+    leaf_index = fields.BigIntField(primary_key=True, generated=False)
+    entry_seq = fields.BigIntField(unique=True)
+
+    class Meta:
+        table = "log_leaf"
+
+
+class LogNode(Model):
+    """A perfect subtree of the log's Merkle tree: leaves (index << level) up to the next."""
+
+    id = fields.BigIntField(primary_key=True)
+    level = fields.IntField()
+    index = fields.BigIntField()
+    hash = fields.BinaryField()
+
+    class Meta:
+        table = "log_node"
+        unique_together = (("level", "index"),)
+
+
+class LogCheckpoint(Model):
+    """A signed checkpoint (c2sp.org/tlog-checkpoint) of the first ``size`` leaves."""
+
+    size = fields.BigIntField(primary_key=True, generated=False)
+    root_hash = fields.BinaryField()
+    note = fields.TextField()
+    signed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "log_checkpoint"
+
+
+class LogVerification(Model):
+    """The result of one ``poortwachter verify``, for the FG console."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    ok = fields.BooleanField()
+    entries = fields.BigIntField()
+    detail = fields.TextField()
+
+    class Meta:
+        table = "log_verification"

@@ -8,7 +8,10 @@ one write on the hot path. Through tortoise's transaction wrapper a one-entry co
 stays with the ORM.
 
 A store commits a batch of inserts and outcome updates atomically: all of it, or none and an
-exception.
+exception. Each insert and each update row carries its log entry's columns
+(``ENTRY_COLUMNS``) at its end: the append-only entry (``gateway.evidence.entries``) goes into
+``log_entry`` in the same statement (PostgreSQL, a data-modifying WITH) or the same transaction
+(SQLite), so the evidence costs no commit of its own.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from gateway.evidence.models import TransferRecord
+from gateway.evidence.entries import Entry
+from gateway.evidence.models import LogEntry, TransferRecord
 from gateway.evidence.subject_index import SubjectBatch, copy_to_postgres, statements
 
 Row = Sequence[Any]
@@ -37,13 +41,17 @@ OUTCOME_COLUMNS = ("completed_at", "outcome", "status", "upstream_status", "prob
 INSERT_COLUMNS = tuple(sorted(name for name in TransferRecord._meta.db_fields if name != "seq"))
 _TABLE = TransferRecord._meta.db_table
 _FIELDS = TransferRecord._meta.fields_map
+ENTRY_COLUMNS = ("transfer_id", "kind", "body", "leaf_hash", "written_at")
+_ENTRY_TABLE = LogEntry._meta.db_table
+_ENTRY_FIELDS = LogEntry._meta.fields_map
 
 
 class LogStore(Protocol):
     async def write(
         self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
     ) -> None:
-        """Commit every insert and update, and the subject-index rows, atomically."""
+        """Commit every insert and update with its log entry (the last ``ENTRY_COLUMNS`` of its
+        row), and the subject-index rows, atomically."""
 
     async def close(self) -> None: ...
 
@@ -51,6 +59,13 @@ class LogStore(Protocol):
 def row(values: dict[str, Any], columns: Sequence[str]) -> list[Any]:
     """One entry's values in column order, as the ORM would store them."""
     return [_FIELDS[name].to_db_value(values.get(name), TransferRecord) for name in columns]
+
+
+def entry_row(entry: Entry) -> list[Any]:
+    """A log entry's values in ``ENTRY_COLUMNS`` order, as the ORM would store them."""
+    return [
+        _ENTRY_FIELDS[name].to_db_value(getattr(entry, name), LogEntry) for name in ENTRY_COLUMNS
+    ]
 
 
 def for_connection(client: BaseDBAsyncClient | None = None) -> LogStore:
@@ -135,9 +150,11 @@ def _sqlite_write(
     db.execute("BEGIN IMMEDIATE")
     try:
         if inserts:
-            db.executemany(insert_sql("sqlite"), [_sqlite_values(r) for r in inserts])
+            db.executemany(insert_sql("sqlite"), [_sqlite_values(r[:_N_INSERT]) for r in inserts])
         if updates:
-            db.executemany(update_sql("sqlite"), [_sqlite_values(r) for r in updates])
+            db.executemany(update_sql("sqlite"), [_sqlite_values(r[:_N_UPDATE]) for r in updates])
+        entries = [_sqlite_values(r[-_N_ENTRY:]) for r in (*inserts, *updates)]
+        db.executemany(entry_sql("sqlite"), entries)
         for sql, rows in statements("sqlite", subjects):
             db.executemany(sql, rows)
         db.execute("COMMIT")
@@ -162,7 +179,10 @@ class PostgresLogStore:
     async def write(
         self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
     ) -> None:
-        todo = [(insert_sql("postgres"), inserts), (update_sql("postgres"), updates)]
+        todo = [
+            (insert_with_entry_sql(), inserts),
+            (update_with_entry_sql(), updates),
+        ]
         todo = [(sql, rows) for sql, rows in todo if rows]
         async with self._client.acquire_connection() as connection:
             if len(todo) == 1 and subjects is None:
@@ -188,11 +208,15 @@ class OrmLogStore:
     ) -> None:
         async with in_transaction() as connection:
             if inserts:
-                await connection.execute_many(insert_sql(self._dialect), [list(r) for r in inserts])
+                rows = [list(r[:_N_INSERT]) for r in inserts]
+                await connection.execute_many(insert_sql(self._dialect), rows)
             if updates:
-                await connection.execute_many(update_sql(self._dialect), [list(r) for r in updates])
-            for sql, rows in statements(self._dialect, subjects):
-                await connection.execute_many(sql, [list(r) for r in rows])
+                rows = [list(r[:_N_UPDATE]) for r in updates]
+                await connection.execute_many(update_sql(self._dialect), rows)
+            entries = [list(r[-_N_ENTRY:]) for r in (*inserts, *updates)]
+            await connection.execute_many(entry_sql(self._dialect), entries)
+            for sql, index_rows in statements(self._dialect, subjects):
+                await connection.execute_many(sql, [list(r) for r in index_rows])
 
     async def close(self) -> None:
         return None
@@ -218,3 +242,27 @@ def update_sql(dialect: str) -> str:
         f'"{name}" = {mark}' for name, mark in zip(OUTCOME_COLUMNS, marks, strict=False)
     )
     return f'UPDATE "{_TABLE}" SET {sets} WHERE "id" = {marks[-1]}'  # noqa: S608 - our own names
+
+
+_N_INSERT = len(INSERT_COLUMNS)
+_N_UPDATE = len(OUTCOME_COLUMNS) + 1
+_N_ENTRY = len(ENTRY_COLUMNS)
+
+
+@functools.cache
+def entry_sql(dialect: str, first: int = 1) -> str:
+    columns = ", ".join(f'"{name}"' for name in ENTRY_COLUMNS)
+    marks = _placeholders(dialect, first + len(ENTRY_COLUMNS) - 1)[first - 1 :]
+    return f'INSERT INTO "{_ENTRY_TABLE}" ({columns}) VALUES ({", ".join(marks)})'  # noqa: S608
+
+
+@functools.cache
+def insert_with_entry_sql() -> str:
+    """PostgreSQL: the transfer row and its entry in one statement (one executemany)."""
+    return f"WITH t AS ({insert_sql('postgres')}) {entry_sql('postgres', _N_INSERT + 1)}"
+
+
+@functools.cache
+def update_with_entry_sql() -> str:
+    """PostgreSQL: the outcome's update and its entry in one statement."""
+    return f"WITH t AS ({update_sql('postgres')}) {entry_sql('postgres', _N_UPDATE + 1)}"

@@ -29,7 +29,6 @@ from gateway.settings import Settings
 
 logger = logging.getLogger("gateway.subjects")
 
-SUBJECTS = "subjects"  # where a pending entry's values carry its Subjects to the store
 _PATHS = SubjectFieldset._meta.fields_map["paths"]
 
 

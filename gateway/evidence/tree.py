@@ -96,6 +96,11 @@ def consistency_proof_nodes(old_size: int, new_size: int) -> list[tuple[int, int
     return [node for start, end in ranges for node in _edge(start, end)]
 
 
+def edge_nodes(size: int) -> list[tuple[int, int]]:
+    """The nodes that ``CompactRange.from_nodes(size, read)`` reads: the tree's right edge."""
+    return list(_edge(0, size))
+
+
 def verify_inclusion(
     index: int, size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes
 ) -> None:

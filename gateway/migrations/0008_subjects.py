@@ -6,7 +6,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gateway", "0006_register")]
+    dependencies = [("gateway", "0007_evidence")]
 
     initial = False
 

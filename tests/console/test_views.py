@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from gateway.console import dutch
 from gateway.console.models import ReviewMark
 from gateway.console.sources import Organisation, Pupil, SubjectIndex, SubjectTransfer
+from gateway.evidence.models import LogEntry, TransferRecord
 from tests.console.conftest import KNOWN_PUPIL, Console, csrf_token, push_traffic
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -344,7 +345,39 @@ async def test_without_an_index_there_is_no_pdf(console: Console) -> None:
 
 
 async def test_integrity_says_the_log_is_not_signed_yet(console: Console) -> None:
-    """Without checkpoints the Integriteit page says so in plain Dutch."""
+    """Before the first transfer there is no checkpoint yet, and the page says so in Dutch."""
     async with console.signed_in() as client:
         page = (await client.get("/fg/integriteit")).text
-    assert "ondertekent het log nog niet" in page
+    assert "Er is nog geen controlepunt ondertekend." in page
+    assert "Het log is nog niet nagerekend." in page
+
+
+async def test_integrity_shows_the_latest_checkpoint_and_verification(console: Console) -> None:
+    """After transfers are sealed and ``verify`` ran: the signed checkpoint (its size, the note
+    for an auditor) and the verification's result, from the real sealer and verifier."""
+    import asyncio
+
+    from gateway.evidence.sealer import signing_key
+    from gateway.evidence.verify import verify
+
+    await push_traffic(console.gateway)
+    await console.gateway.app.state.gateway.log.flush()
+    source = console.gateway.app.state.console.sources.integrity
+    entries = await LogEntry.all().count()
+    for _ in range(100):
+        checkpoint = await source.latest_checkpoint()
+        if checkpoint is not None and checkpoint.size == entries:
+            break
+        await asyncio.sleep(0.05)
+    settings = console.gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    assert (await verify(signer.verifier(), settings.checkpoint_file)).ok
+    async with console.signed_in() as client:
+        page = (await client.get("/fg/integriteit")).text
+    assert checkpoint is not None and f"<dd>{entries}</dd>" in page
+    assert "<pre>poortwachter.local/transfer-log\n" in page and checkpoint.root_hash in page
+    assert "in orde" in page and f"Alle {entries} verzegelde regels" in page
+    first = await TransferRecord.all().order_by("seq").first()
+    assert first is not None
+    proof = await source.inclusion_proof(first.seq)
+    assert proof is not None and proof.leaf_index == 0 and proof.tree_size == entries

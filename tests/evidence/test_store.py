@@ -7,14 +7,16 @@ from typing import Any
 import pytest
 from tortoise import connections
 
+from gateway.evidence import entries
 from gateway.evidence import store as log_store
-from gateway.evidence.models import TransferRecord
+from gateway.evidence.models import LogEntry, TransferRecord
 from gateway.evidence.store import (
     INSERT_COLUMNS,
     OUTCOME_COLUMNS,
     OrmLogStore,
     PostgresLogStore,
     SqliteLogStore,
+    entry_row,
     row,
 )
 from gateway.transfer.record import entry, outcome
@@ -28,9 +30,15 @@ def _transfer() -> Transfer:
     return transfer
 
 
-def _outcome(transfer: Transfer) -> list[Any]:
+def _insert(transfer: Transfer) -> list[Any]:
     values = entry(transfer)
-    return row(values, (*OUTCOME_COLUMNS, "id"))
+    return [*row(values, INSERT_COLUMNS), *entry_row(entries.make(entries.BEGIN, values))]
+
+
+def _outcome(transfer: Transfer) -> list[Any]:
+    values = outcome(transfer)
+    ended = entries.make(entries.OUTCOME, values, None)
+    return [*row(values, (*OUTCOME_COLUMNS, "id")), *entry_row(ended)]
 
 
 def _stored(record: TransferRecord) -> dict[str, Any]:
@@ -58,7 +66,7 @@ async def test_driver_store_entries_read_back_as_the_orms_own(start_gateway: Any
     try:
         for store in (driver, orm):
             transfer = _transfer()
-            await store.write([row(entry(transfer), INSERT_COLUMNS)], [])
+            await store.write([_insert(transfer)], [])
             pending = await TransferRecord.get(id=transfer.id)
             assert pending.outcome == PENDING
             transfer.finish(FORWARDED, 200, upstream_status=201)
@@ -74,6 +82,9 @@ async def test_driver_store_entries_read_back_as_the_orms_own(start_gateway: Any
     assert by_driver == by_orm
     assert by_driver["outcome"] == FORWARDED
     assert by_driver["fields_stripped"] == {"?*": 2}
+    for record in stored:  # each write stored its entry with its row, begin then outcome
+        kinds = await LogEntry.filter(transfer_id=record.id).order_by("seq").values_list("kind")
+        assert [k for (k,) in kinds] == [entries.BEGIN, entries.OUTCOME]
 
 
 @pytest.mark.parametrize("kinds", ["inserts only", "inserts and updates"])
@@ -84,17 +95,19 @@ async def test_a_failing_batch_writes_nothing(start_gateway: Any, kinds: str) ->
     store = log_store.for_connection()
     try:
         first = _transfer()
-        await store.write([row(entry(first), INSERT_COLUMNS)], [])
+        await store.write([_insert(first)], [])
         other = _transfer()
-        duplicate = row(entry(first), INSERT_COLUMNS)
+        duplicate = _insert(first)
         first.finish(FORWARDED, 200, upstream_status=200)
         updates = [_outcome(first)] if kinds == "inserts and updates" else []
         with pytest.raises(Exception):  # noqa: B017 - the driver's own error type
-            await store.write([row(entry(other), INSERT_COLUMNS), duplicate], updates)
+            await store.write([_insert(other), duplicate], updates)
     finally:
         await store.close()
     assert not await TransferRecord.exists(id=other.id)
     assert (await TransferRecord.get(id=first.id)).outcome == PENDING
+    assert not await LogEntry.exists(transfer_id=other.id)  # its entry went with its row
+    assert await LogEntry.filter(transfer_id=first.id).count() == 1
 
 
 async def test_an_update_for_no_entry_changes_nothing(start_gateway: Any) -> None:
@@ -130,7 +143,7 @@ async def test_a_transaction_left_open_does_not_wedge_the_sqlite_store(start_gat
     try:
         await store.run(lambda db: db.execute("BEGIN IMMEDIATE"))
         transfer = _transfer()
-        await store.write([row(entry(transfer), INSERT_COLUMNS)], [])
+        await store.write([_insert(transfer)], [])
         assert not await store.run(lambda db: db.in_transaction)
     finally:
         await store.close()

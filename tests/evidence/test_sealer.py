@@ -1,0 +1,81 @@
+"""The sealer as the gateway runs it: checkpoints in the database, the file and the witness; a
+restarted sealer carries on from what is committed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from gateway import samples
+from gateway.evidence import database as sql
+from gateway.evidence.checkpoint import open_checkpoint
+from gateway.evidence.sealer import Sealer, signing_key
+from gateway.evidence.verify import verify
+from tests.conftest import RunningGateway, Upstream
+
+
+async def _checkpoint_size() -> int:
+    rows = await sql.fetch(sql.client(), "SELECT max(size) AS n FROM log_checkpoint")
+    return 0 if rows[0]["n"] is None else int(rows[0]["n"])
+
+
+async def _entries() -> int:
+    return int((await sql.fetch(sql.client(), "SELECT count(*) AS n FROM log_entry"))[0]["n"])
+
+
+async def _wait_sealed() -> None:
+    for _ in range(200):
+        if await _checkpoint_size() == await _entries():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("not sealed")
+
+
+async def test_each_checkpoint_goes_to_the_file_and_the_witness(
+    start_gateway: Any, upstream: Upstream
+) -> None:
+    """Within about a second of a transfer its entries are in a signed checkpoint, which is
+    also a line of the checkpoint file and a POST to the witness URL, signed by the log's key."""
+    gateway: RunningGateway = await start_gateway(witness_url=upstream.url + "witness")
+    assert (await gateway.push(samples.sync(1))).status_code == 200
+    await gateway.app.state.gateway.log.flush()
+    await _wait_sealed()
+    settings = gateway.settings
+    verifier = signing_key(settings.log_key_file, settings.log_origin, create=False).verifier()
+    lines = [json.loads(line) for line in settings.checkpoint_file.read_text().splitlines()]
+    assert lines[-1]["size"] == 2  # the begin and outcome entries
+    opened = open_checkpoint(lines[-1]["note"].encode(), settings.log_origin, [verifier])
+    assert opened.size == 2
+    for _ in range(100):
+        posted = [r for r in upstream.received if r.path.endswith("/witness")]
+        if posted:
+            break
+        await asyncio.sleep(0.05)
+    assert posted and posted[-1].method == "POST"
+    assert open_checkpoint(posted[-1].body, settings.log_origin, [verifier]).size >= 1
+
+
+async def test_a_new_sealer_carries_on_from_the_stored_tree(start_gateway: Any) -> None:
+    """The gateway's sealer stops; entries keep coming; a fresh sealer (as after a crash, with
+    nothing in memory) rebuilds the tree's edge from the stored nodes and seals them, and the
+    log verifies."""
+    gateway: RunningGateway = await start_gateway()
+    for _ in range(3):
+        assert (await gateway.push(samples.sync(1))).status_code == 200
+    await gateway.app.state.gateway.log.flush()
+    await _wait_sealed()
+    await gateway.app.state.sealer.stop()
+    for _ in range(5):
+        assert (await gateway.push(samples.sync(1))).status_code == 200
+    await gateway.app.state.gateway.log.flush()
+    before = await _checkpoint_size()
+    assert before < await _entries()
+    settings = gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    fresh = Sealer(signer, settings.checkpoint_file)
+    sealed = await fresh.seal()
+    assert sealed is not None and sealed.size == await _entries() == before + 10
+    report = await verify(signer.verifier(), settings.checkpoint_file)
+    assert report.ok, report.problems
+    assert report.sealed == before + 10 and report.unsealed == 0
