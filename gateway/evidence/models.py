@@ -43,6 +43,8 @@ class TransferRecord(Model):
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
     instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it
+    format = fields.CharField(max_length=10, null=True)  # json, xml; None before the body was read
+    direction = fields.CharField(max_length=10, null=True)  # push (to a supplier), pull (by one)
 
     class Meta:
         table = "transfer"

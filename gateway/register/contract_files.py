@@ -24,7 +24,7 @@ from gateway.formats import fieldpaths
 from gateway.formats.json_compiled import CompiledPolicy
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.formats.values import NARROWING_KEYS
-from gateway.register import yamlfiles
+from gateway.register import xml_routes, yamlfiles
 from gateway.register.agreements import (
     Agreement,
     Lifecycle,
@@ -79,7 +79,7 @@ def load(
             # and what the field checks still find in the routes the schema errors leave legible
             problems.extend(_legible_route_problems(document, payload_schemas))
             continue
-        agreement, found = _agreement(document, payload_schemas, known_suppliers)
+        agreement, found = _agreement(document, payload_schemas, known_suppliers, schemas_dir)
         problems.extend(found)
         if agreement is not None and not found:
             agreements.append(agreement)
@@ -91,6 +91,7 @@ def _agreement(
     document: yamlfiles.YamlDocument,
     payload_schemas: Mapping[str, PayloadSchema],
     suppliers: set[str],
+    schemas_dir: Path,
 ) -> tuple[Agreement | None, list[Problem]]:
     data: dict[str, Any] = document.data
     problems: list[Problem] = []
@@ -131,7 +132,12 @@ def _agreement(
         if key in seen:
             problems.append(document.problem(where, f"route {' '.join(key)} is listed twice"))
         seen.add(key)
-        route, found = _route(document, where, raw, payload_schemas, values)
+        if xml_routes.is_xml(raw.get("payload", "las-sync")):
+            route, found = _xml_route(document, where, raw, schemas_dir)
+        elif raw.get("direction", xml_routes.PUSH) != xml_routes.PUSH:
+            route, found = None, [document.problem([*where, "direction"], _PULL_IS_UWLR)]
+        else:
+            route, found = _route(document, where, raw, payload_schemas, values)
         problems.extend(found)
         if route is not None:
             routes.append(route)
@@ -153,6 +159,35 @@ def _agreement(
         source=document.file,
     )
     return agreement, problems
+
+
+_PULL_IS_UWLR = "only a UWLR answer (payload: uwlr-<version>-<set>) is pulled by a supplier"
+
+
+def _xml_route(
+    document: yamlfiles.YamlDocument, where: list[str | int], raw: dict[str, Any], schemas_dir: Path
+) -> tuple[Route | None, list[Problem]]:
+    """A route carrying XML: its profile is its allowlist (docs/exchanges.md)."""
+    handling, found = xml_routes.handling(raw, schemas_dir)
+    problems = []
+    for entry in found:
+        key, _, message = entry.partition("\0")
+        steps: list[str | int] = [int(s) if s.isdigit() else s for s in key.split("/")]
+        problems.append(document.problem([*where, *steps], message))
+    if handling is None:
+        return None, problems
+    empty = FieldPolicy.from_paths([])
+    route = Route(
+        method=raw["method"],
+        path=raw["path"],
+        payload=raw["payload"],
+        # The console lists what a route lets through: the profile's paths.
+        policy=FieldPolicy(empty.root, handling.allowlist.allowed_paths()),
+        query=frozenset(raw.get("query", [])),
+        special_categories=(),
+        xml=handling,
+    )
+    return route, problems
 
 
 def _legible_route_problems(

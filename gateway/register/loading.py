@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.formats import payload_schema
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.problems import Rejected
-from gateway.register import contract_files, suppliers
+from gateway.register import contract_files, sources, suppliers
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.register.yamlfiles import Problem
@@ -31,6 +31,7 @@ class Enforced:
     suppliers: dict[str, Supplier]
     payload_schemas: dict[str, PayloadSchema]
     register: AgreementRegister
+    sources: sources.Sources = field(default_factory=sources.Sources)  # the LAS, for pulls
 
 
 def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
@@ -63,8 +64,13 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         problems.extend(error.problems)
         named = error.slugs  # contracts are still checked against the suppliers it names
     problems.extend(p for p in map(functools.partial(_unusable, settings), endpoints.values()) if p)
+    las = sources.Sources()
+    try:
+        las = sources.load(settings.config_dir / "sources.yaml", settings.schemas_dir, environ)
+    except suppliers.SupplierConfigError as error:
+        problems.extend(error.problems)
     found = contract_files.load(settings.contracts_dir, settings.schemas_dir, schemas, named)
     problems.extend(found.problems)
     if problems:
         raise InvalidConfiguration(problems)
-    return Enforced(endpoints, schemas, AgreementRegister(found.agreements))
+    return Enforced(endpoints, schemas, AgreementRegister(found.agreements), las)

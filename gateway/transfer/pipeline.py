@@ -34,9 +34,17 @@ from gateway.problems import (
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
-from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
+from gateway.transfer import (
+    authenticate,
+    filter,
+    forward,
+    receive,
+    resolve_agreement,
+    work,
+    xml_work,
+)
 from gateway.transfer.limits import ClientLimits
-from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
+from gateway.transfer.state import BLOCKED, FORWARDED, PUSH, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -79,7 +87,9 @@ class Gateway:
         slug: str = request.path_params["supplier"]
         # An unknown supplier name is the caller's text and is not logged: it could be anything.
         known = slug if slug in self.suppliers else None
-        transfer = Transfer(method=request.method, supplier=known, instance=self.instance.id)
+        transfer = Transfer(
+            method=request.method, supplier=known, instance=self.instance.id, direction=PUSH
+        )
         try:
             raw_path = _subpath(request, slug)
             # 1. authenticate
@@ -145,13 +155,9 @@ class Gateway:
         raw = await self._receive(request)
         body: bytes | bytearray | None = None
         if raw:
-            receive.require_json(request.headers)
-            schema = self.payload_schemas[transfer.route.payload]
             handed, size = work.Handover(raw), len(raw)
             del raw  # the work holds the only reference, and frees it before encoding
-            worked = await self.workers.run(
-                size, work.body_work, handed, transfer.route, schema, self.settings.bounds
-            )
+            worked = await self._work(request, transfer, handed, size)
             transfer.filtered = worked.filtered  # on record, also when what it found blocks
             filter.same_school(worked.named, transfer.school)
             filter.enforce(worked.filtered, transfer.route)
@@ -174,6 +180,25 @@ class Gateway:
             request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
         )
         return await self.upstream.send(supplier, request.method, url, body, headers)
+
+    async def _work(
+        self, request: Request, transfer: Transfer, handed: work.Handover, size: int
+    ) -> work.Worked:
+        """Step 3's work on a body, JSON or XML as the route says (``xml_work`` for XML)."""
+        assert transfer.route is not None
+        if transfer.route.xml is not None:
+            xml_work.require_xml(request.headers)
+            transfer.format = "xml"
+            limits = xml_work.limits_for(self.settings.max_body_bytes)
+            return await self.workers.run(
+                size, xml_work.push_work, handed, transfer.route.xml, limits
+            )
+        receive.require_json(request.headers)
+        transfer.format = "json"
+        schema = self.payload_schemas[transfer.route.payload]
+        return await self.workers.run(
+            size, work.body_work, handed, transfer.route, schema, self.settings.bounds
+        )
 
     async def _receive(self, request: Request) -> receive.Body:
         """The body, decompressed (off the event loop when large), without a byte-order mark."""

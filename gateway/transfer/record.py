@@ -44,6 +44,8 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "fields_inspected": sorted_counts(filtered.inspected) if filtered else {},
         "body_sha256": transfer.body_sha256,
         "instance": transfer.instance,
+        "format": transfer.format,
+        "direction": transfer.direction,
         **outcome(transfer),
     }
 
