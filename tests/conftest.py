@@ -161,6 +161,7 @@ async def start_gateway(
         contracts: dict[str, str] | None = None,
         suppliers: str | None = None,
         environ: dict[str, str] | None = None,
+        sources: str | None = None,
         **overrides: Any,
     ) -> RunningGateway:
         contracts_dir = tmp_path / f"contracts{len(started)}"
@@ -177,6 +178,8 @@ async def start_gateway(
             or "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
             "    connect_timeout: 2\n    read_timeout: 2\n"
         )
+        if sources is not None:
+            (config_dir / "sources.yaml").write_text(sources)  # the LAS, for pulls
         settings = Settings(
             database_url=database_url,
             contracts_dir=contracts_dir,

@@ -43,7 +43,7 @@ from gateway.problems import (
 from gateway.register.schools import School, SchoolCodeError
 from gateway.register.sources import Sources
 from gateway.register.xml_routes import PULL, XmlHandling
-from gateway.transfer import authenticate, resolve_agreement, work, xml_work
+from gateway.transfer import authenticate, filter, resolve_agreement, work, xml_work
 from gateway.transfer.pipeline import Gateway
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
@@ -206,8 +206,9 @@ class Pull:
             limits,
             transfer.school,
         )
-        transfer.filtered = worked.filtered
-        transfer.body_sha256 = hashlib.sha256(worked.body).hexdigest()
+        transfer.filtered = worked.filtered  # on record, also when the contract refuses it
+        filter.enforce(worked.filtered, transfer.route)
+        transfer.body_sha256 = worked.sha256
         # 7. record: durable before anything leaves
         try:
             await gateway.log.begin(transfer)

@@ -10,7 +10,7 @@ An unsafe document (DTD, entity, odd encoding, beyond the bounds) is refused as
 document is validated against the profile's schema: a document that does not validate is
 counted in the log (``fields_invalid``: the first error's path, positions left out, under the
 kind ``profile``, with libxml2's number of errors) and leaves, unless the contract says
-``xml.on_invalid: refuse`` (422 ``invalid-document``).
+``xml.on_invalid: refuse`` (422 ``invalid-document``, decided in ``filter.enforce``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from lxml import etree
 from gateway.formats import xml_filter, xml_safe
 from gateway.formats.filtered import Counts, Filtered
 from gateway.formats.xml_profile import LEERLINGGEGEVENS, Allowlist
-from gateway.problems import Blocked, Rejected
+from gateway.problems import Rejected
 from gateway.register.xml_routes import XmlHandling
 from gateway.transfer.work import Handover, Worked
 
@@ -94,19 +94,15 @@ def answer_work(antwoord: etree._Element, handling: XmlHandling) -> Answer:
 
 
 def _judged(handling: XmlHandling, antwoord: etree._Element, names: Allowlist) -> Counts:
-    """``fields_invalid`` for a filtered answer; 422 when the contract refuses invalid ones.
+    """``fields_invalid`` for a filtered answer: empty when it validates against the profile.
 
     ``names`` is the allowlist the answer's tags are written in (to name the error's path).
+    Whether an invalid document may leave is decided after, by ``filter.enforce``, so that
+    the log shows where it was invalid also when it is refused.
     """
     validity = xml_filter.validate(antwoord, handling.profile.schema(), names)
     if validity.valid:
         return {}
-    if handling.refuse_invalid:
-        raise Blocked(
-            422,
-            "invalid-document",
-            "the filtered document does not validate against the agreement's profile",
-        )
     path = _POSITIONS.sub("", validity.path or "") or "."
     return {path: {PROFILE: max(validity.errors, 1)}}
 
