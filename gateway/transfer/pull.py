@@ -137,9 +137,14 @@ class Pull:
             upstream_status = getattr(refusal, "upstream_status", None)
             transfer.finish(refusal.outcome, 500, upstream_status, problem=refusal.problem)
             await gateway._record_end(transfer)
-            code = getattr(refusal, "fault", None) or FAULTS.get(
-                refusal.problem, FaultCode.ONGELDIG_BERICHT
+            # The LAS's fault code if it sent one; an answer of the LAS the gateway would not
+            # pass on is the server's fault, not the supplier's message's.
+            otherwise = (
+                FaultCode.INTERNE_FOUT
+                if isinstance(refusal, UpstreamFailed)
+                else FaultCode.ONGELDIG_BERICHT
             )
+            code = getattr(refusal, "fault", None) or FAULTS.get(refusal.problem, otherwise)
             return _fault(code, transfer)
         except Exception:
             logger.exception("transfer %s failed inside the gateway", transfer.id)
