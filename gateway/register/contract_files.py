@@ -132,10 +132,11 @@ def _agreement(
         if key in seen:
             problems.append(document.problem(where, f"route {' '.join(key)} is listed twice"))
         seen.add(key)
-        if xml_routes.is_xml(raw.get("payload", "las-sync")):
+        mismatch = _payload_mismatch(raw)
+        if mismatch is not None:
+            route, found = None, [document.problem([*where, mismatch[0]], mismatch[1])]
+        elif xml_routes.is_xml(raw.get("payload", "las-sync")):
             route, found = _xml_route(document, where, raw, schemas_dir)
-        elif raw.get("direction", xml_routes.PUSH) != xml_routes.PUSH:
-            route, found = None, [document.problem([*where, "direction"], _PULL_IS_UWLR)]
         else:
             route, found = _route(document, where, raw, payload_schemas, values)
         problems.extend(found)
@@ -161,7 +162,19 @@ def _agreement(
     return agreement, problems
 
 
-_PULL_IS_UWLR = "only a UWLR answer (payload: uwlr-<version>-<set>) is pulled by a supplier"
+def _payload_mismatch(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The key and the problem where a route's keys do not fit its payload, or None."""
+    if xml_routes.is_xml(raw.get("payload", "las-sync")):
+        if "fields" in raw:
+            return "fields", "an XML route names no fields: its profile is the allowlist"
+        return None
+    if raw.get("direction", xml_routes.PUSH) != xml_routes.PUSH:
+        return "direction", "only a UWLR answer (payload: uwlr-<version>-<set>) is pulled"
+    if "xml" in raw:
+        return "xml", "xml: is for a route whose payload is a UWLR profile"
+    if "fields" not in raw:
+        return "fields", "a route with a JSON payload lists the fields it allows"
+    return None
 
 
 def _xml_route(
