@@ -18,7 +18,7 @@ ITEM_KEYS = {
     "id", "seq", "time", "completed_at", "source_system", "school", "supplier",
     "agreement_reference", "agreement_version", "method", "path", "route", "outcome", "status",
     "upstream_status", "problem", "records", "fields_forwarded", "fields_stripped", "body_sha256",
-    "duration_ms", "fields_invalid", "fields_inspected",
+    "duration_ms", "fields_invalid", "fields_inspected", "format", "direction",
 }  # fmt: skip
 
 
