@@ -55,6 +55,7 @@ KINDS = {
     "pattern": "verkeerde vorm",
     "format": "verkeerd formaat",
     "range": "buiten het toegestane bereik",
+    "profile": "voldoet niet aan het UWLR-profiel",
 }
 
 CATEGORIES = {
