@@ -166,8 +166,8 @@ class Pull:
             raise Rejected(404, "unknown-supplier", "no agreement names a supplier of that name")
         limits = xml_work.limits_for(gateway.settings.max_body_bytes)
         # 2. read the request (small: parsed on the loop)
-        raw = await gateway._receive(request)
         xml_work.require_xml(request.headers)
+        raw = await gateway._receive(request)
         asked = _request(bytes(raw), limits)
         del raw
         transfer.school = _school(asked)

@@ -342,3 +342,34 @@ def test_fault_detail_is_namespaced() -> None:
     """The transfer id sits in our own namespace in the fault's detail."""
     root = etree.fromstring(soap.fault(FaultCode.INTERNE_FOUT, "abc"))
     assert root.find(f".//{{{soap.POORTWACHTER}}}transferId").text == "abc"  # type: ignore[union-attr]
+
+
+async def test_a_request_that_is_not_xml_is_a_fault(
+    start_gateway: GatewayFactory, upstream: Upstream, las: Las
+) -> None:
+    """A pull that says it is JSON is Client.OngeldigBericht, on record; the LAS is not asked."""
+    gateway, key = await pulling(start_gateway, upstream, las)
+    response = await gateway.client.post(
+        PATH,
+        content=asked(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    assert fault_of(response).code is FaultCode.ONGELDIG_BERICHT
+    assert las.received == []
+    (entry,) = await gateway.transfers()
+    assert entry["problem"] == "unsupported-media-type"
+
+
+async def test_a_supplier_key_cannot_push(
+    start_gateway: GatewayFactory, upstream: Upstream, las: Las
+) -> None:
+    """A supplier's key pulls only: /proxy/ refuses it (403), and nothing is sent."""
+    gateway, key = await pulling(start_gateway, upstream, las)
+    response = await gateway.client.post(
+        f"/proxy/{SUPPLIER}/edexml",
+        content=uwlr_samples.edexml(1),
+        headers={"Authorization": f"Bearer {key}", "X-School": "99XX", "Content-Type": "text/xml"},
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/forbidden"
+    assert upstream.received == []
