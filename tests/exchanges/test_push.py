@@ -238,3 +238,21 @@ async def test_ordered_export_is_valid_and_not_flagged(
     assert response.status_code == 200, response.text
     (entry,) = await gateway.transfers()
     assert entry["fields_invalid"] == {}
+
+
+async def test_flemish_example_export_loses_its_national_numbers(
+    start_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    """Edustandaard's Flemish example under the LVS set: no rijksregisternummer, no postnummer."""
+    gateway, key = await gateway_with(
+        start_gateway, upstream, all_schools("uwlr-2.2-lvs-set", "flag")
+    )
+    response = await push(gateway, key, fixture_bytes("EDEXML.Voorbeeld.2.1-Vla.xml"), "99XX")
+    assert response.status_code == 200, response.text
+    sent = upstream.received[0].body
+    assert b"13345678512" not in sent and b"rijksregisternummer" not in sent
+    allowlist = PROFILES.by_name["uwlr-2.2-lvs-set"].edexml
+    assert present_paths(etree.fromstring(sent), allowlist) <= allowlist.allowed_paths()
+    (entry,) = await gateway.transfers()
+    assert entry["fields_stripped"]["leerlingen/leerling/rijksregisternummer"] == 1
+    assert entry["fields_stripped"]["leerlingen/leerling/postnummerbe"] == 1
