@@ -59,7 +59,6 @@ FAULTS = {
     "forbidden": FaultCode.AUTORISATIE_ONGELDIG,
     "unknown-supplier": FaultCode.AUTORISATIE_ONGELDIG,
     "school-not-allowed": FaultCode.AUTORISATIE_ONGELDIG,
-    "school-mismatch": FaultCode.AUTORISATIE_ONGELDIG,
     "no-agreement": FaultCode.AUTORISATIE_ONGELDIG,
     "route-not-covered": FaultCode.AUTORISATIE_ONGELDIG,
     "bad-xsd-version": FaultCode.XSD_VERSIE_ONGELDIG,
@@ -69,6 +68,7 @@ FAULTS = {
     "log-unavailable": FaultCode.TIJDELIJK_NIET_BESCHIKBAAR,
     "invalid-document": FaultCode.INTERNE_FOUT,
     "no-source": FaultCode.INTERNE_FOUT,
+    "school-mismatch": FaultCode.INTERNE_FOUT,  # the LAS answered about another school
     "internal-error": FaultCode.INTERNE_FOUT,
 }  # every other refusal (an unreadable or unsafe request, a bad school year): OngeldigBericht
 

@@ -272,7 +272,8 @@ async def test_answer_about_another_school_leaves_nothing(
     las.reply = uwlr_samples.response(3).replace(b"<brincode>99XX<", b"<brincode>98YY<")
     assert b"98YY" in las.reply
     response = await pull(gateway, key, asked())
-    assert fault_of(response).code is FaultCode.AUTORISATIE_ONGELDIG
+    assert fault_of(response).code is FaultCode.INTERNE_FOUT  # the LAS's mistake
+    assert b"leerling" not in response.content
     (entry,) = await gateway.transfers()
     assert (entry["outcome"], entry["problem"]) == ("blocked", "school-mismatch")
 
