@@ -406,9 +406,38 @@ def tables(results: dict[str, Any]) -> list[Table]:
         memory_table(results),
         receive_memory_table(results),
         fairness_table(results),
+        xml_table(results),
         targets_table(results),
         *profile_tables(results),
     ]
+
+
+def xml_table(results: dict[str, Any]) -> Table:
+    rows = [
+        (
+            r["case"],
+            f"{r['pupils']:,}",
+            f"{r['bytes_in'] / MB:.2f}",
+            f"{r['bytes_out'] / MB:.2f}",
+            f"{r['lxml_ms']:.1f}",
+            f"{r['gateway_ms']:.1f}",
+            _ratio(r["ratio"]),
+            str(r["runs"]),
+        )
+        for r in results.get("xml", [])
+    ]
+    header = (
+        "case",
+        "pupils",
+        "in MB",
+        "out MB",
+        "lxml parse+serialise ms",
+        "gateway ms",
+        "gateway/lxml",
+        "runs",
+    )
+    title = "6. XML (medians): safe parse, filter, validate, serialise, hash vs plain lxml"
+    return title, header, rows
 
 
 # --- rendering -------------------------------------------------------------------------------

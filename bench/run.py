@@ -6,12 +6,14 @@
 3. the durable transfer log against none (GATEWAY_BENCH_WITHOUT_LOG=1, benchmark only);
 4. the gateway's peak RSS for one 100,000-pupil sync, and for the worst bodies the receive
    step can be given (streamed chunked, gzip with a BOM, padding at the decompression ratio);
-5. fairness: the p50 latency a 100,000-pupil sync being filtered adds to 1-pupil transfers.
+5. fairness: the p50 latency a 100,000-pupil sync being filtered adds to 1-pupil transfers;
+6. XML: the gateway's UWLR/EDEXML steps on a 1,000-pupil response against a plain lxml
+   parse-and-serialise of the same bytes (bench/xmlfilter.py).
 
 Run from the repository root: ``.venv/bin/python bench/run.py`` (or ``make bench``). Settings,
 all optional: BENCH_QUICK=1 (a ~2-minute smoke run), BENCH_DURATION (seconds per wrk run),
 BENCH_CONNECTIONS, BENCH_THREADS, BENCH_ROUNDS, BENCH_PARTS (any of
-filter,proxy,memory,fairness),
+filter,proxy,memory,fairness,xml),
 BENCH_PROFILE=1 (after the measurements, sample the gateway with py-spy under the same load).
 Results: printed, and written to .bench/results.json and .bench/results.md;
 ``bench/run.py --report [results.json]`` prints the tables of an earlier run again (and
@@ -46,11 +48,12 @@ import report
 import servers
 import spy
 import tools
+import xmlfilter
 
 from gateway.settings import Settings
 
 OUT = payloads.CACHE
-PARTS = ("filter", "proxy", "memory", "fairness")
+PARTS = ("filter", "proxy", "memory", "fairness", "xml")
 Rows = list[dict[str, Any]]
 
 
@@ -76,6 +79,8 @@ class Plan:
     fairness_rate: float = 20.0  # 1-pupil transfers a second, beside the large syncs
     fairness_s: float = 15.0  # each open loop (alone, then during large syncs)
     profile: bool = False
+    xml_pupils: int = 1_000  # part 6: the "1,000-pupil response"
+    xml_runs: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Plan:
@@ -93,6 +98,7 @@ class Plan:
                 open_loop_s=3.0,
                 latency_rounds=1,
                 fairness_s=6.0,
+                xml_runs=5,
             )
             if quick
             else cls()
@@ -545,6 +551,9 @@ def run(plan: Plan) -> dict[str, Any]:
     say(f"plan: {'quick' if plan.quick else 'full'} run of {', '.join(plan.parts)}")
     if "filter" in plan.parts:
         results["filter"] = run_filter(plan)
+    if "xml" in plan.parts:
+        say(f"XML: {plan.xml_pupils:,}-pupil UWLR response and EDEXML export")
+        results["xml"] = xmlfilter.measure(plan.xml_pupils, plan.xml_runs)
     with tempfile.TemporaryDirectory(prefix="poortwachter-bench-") as tmp:
         workdir = Path(tmp)
         results["machine"]["fsync_p50_where_sqlite_logs"] = f"{tools.fsync_ms(workdir):.2f} ms"

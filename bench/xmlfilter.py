@@ -8,7 +8,12 @@ and network off, the prolog check and the limit checks), defusedxml on the stand
 ElementTree (expat) and defusedxml.lxml (deprecated upstream). Part 2 compares the gateway's
 path (safe parse, filter by a profile, serialise into a new envelope) with a plain lxml
 parse-and-serialise of the same bytes, and times validation against the profile schema.
-Not wired into ``make bench``; prints a table of median and best times in milliseconds.
+Prints a table of median and best times in milliseconds.
+
+``measure(pupils, repeats)`` is the part ``make bench`` runs (``bench/run.py``, part ``xml``):
+the gateway's own steps as a transfer runs them (``pull.answer_work``: safe parse, filter,
+validate, new envelope, hash; ``xml_work.push_work`` for an EDEXML export), each against a
+plain lxml parse-and-serialise of the same bytes.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ import defusedxml.ElementTree as defused_et
 from lxml import etree
 
 from gateway.formats import soap, uwlr_samples, xml_filter, xml_profile, xml_safe
+from gateway.register.schools import School
+from gateway.register.xml_routes import PULL, PUSH, XmlHandling
+from gateway.transfer import pull, work, xml_work
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,6 +174,61 @@ def main() -> None:
         "loading every profile's allowlists (once per process)",
         timed(lambda: xml_profile.load(ROOT / "schemas"), 5),
     )
+
+
+def measure(pupils: int, repeats: int) -> list[dict[str, object]]:
+    """The gateway's XML steps against plain lxml parse-and-serialise, for ``make bench``."""
+    profiles = xml_profile.load(ROOT / "schemas")
+    limits = xml_safe.DEFAULT_LIMITS
+    school = School("99XX", "00")
+    plain_parser = etree.XMLParser()
+
+    def plain(body: bytes) -> Callable[[], bytes]:
+        return lambda: etree.tostring(
+            etree.fromstring(body, plain_parser), xml_declaration=True, encoding="UTF-8"
+        )
+
+    cases = []
+    for name, variant in (
+        ("uwlr-2.2-smalle-set", uwlr_samples.Variant()),
+        ("uwlr-2.2-lvs-set", uwlr_samples.Variant(number="bsn_ondwnr-4")),
+    ):
+        profile = profiles.by_name[name]
+        handling = XmlHandling(profile, profile.uwlr, PULL, refuse_invalid=False)
+        body = uwlr_samples.response(pupils, variant)
+
+        def pulled(body: bytes = body, handling: XmlHandling = handling) -> work.Worked:
+            return pull.answer_work(body, 200, handling, limits, school)
+
+        cases.append((f"pull answer, {name}", body, pulled))
+    profile = profiles.by_name["uwlr-2.2-smalle-set"]
+    handling = XmlHandling(profile, profile.edexml, PUSH, refuse_invalid=False)
+    export = uwlr_samples.edexml(pupils)
+    cases.append(
+        (
+            "push export, edexml-2.2-smalle-set",
+            export,
+            lambda: xml_work.push_work(work.Handover(export), handling, limits),
+        )
+    )
+    rows: list[dict[str, object]] = []
+    for label, body, step in cases:
+        baseline = timed(plain(body), repeats)
+        gateway = timed(step, repeats)
+        out = step()
+        rows.append(
+            {
+                "case": label,
+                "pupils": pupils,
+                "bytes_in": len(body),
+                "bytes_out": len(out.body),
+                "lxml_ms": baseline[0],
+                "gateway_ms": gateway[0],
+                "ratio": gateway[0] / baseline[0],
+                "runs": repeats,
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

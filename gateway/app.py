@@ -40,6 +40,7 @@ from gateway.transfer import pseudonyms
 from gateway.transfer.forward import Upstream
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pipeline import Gateway
+from gateway.transfer.pull import Pull
 from gateway.transfer.work import BodyWorkers
 
 logger = logging.getLogger("gateway")
@@ -151,7 +152,7 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
             Mount("/fg", app=site.create(console)),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(DirectProxy, gateway=gateway)],
+        middleware=[Middleware(DirectProxy, gateway=gateway, pull=Pull(gateway, enforced.sources))],
         exception_handlers={404: not_found, 405: not_allowed, Exception: internal_error},
     )
     app.state.gateway = gateway
@@ -178,9 +179,10 @@ class DirectProxy:
     through the router.
     """
 
-    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+    def __init__(self, app: ASGIApp, gateway: Gateway, pull: Pull | None = None) -> None:
         self._app = app
         self._gateway = gateway
+        self._pull = pull  # /uwlr/<supplier>/: a supplier pulling from the LAS (transfer/pull.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -192,6 +194,11 @@ class DirectProxy:
                 slug = path[len("/proxy/") :].split("/", 1)[0]
                 scope["path_params"] = {"supplier": slug}
                 response = await self._gateway.handle(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+            if path.startswith("/uwlr/") and self._pull is not None:
+                scope["path_params"] = {"supplier": path[len("/uwlr/") :].split("/", 1)[0]}
+                response = await self._pull.handle(Request(scope, receive))
                 await response(scope, receive, send)
                 return
         await self._app(scope, receive, send)

@@ -61,6 +61,18 @@ PROBLEM_TYPES: dict[str, str] = {
     "internal-error": "The gateway failed inside; nothing more was sent.",
     "rate-limited": "This client sends more, or more at once, than it may; retry later.",
     "method-not-allowed": "This address does not take this method.",
+    "unsafe-xml": (
+        "The XML holds a DTD, an entity, an encoding the gateway does not read, or is nested, "
+        "long or large beyond its bounds; it was not processed."
+    ),
+    "invalid-document": (
+        "The filtered XML does not validate against the agreement's profile, and the agreement "
+        "says to refuse such a transfer."
+    ),
+    "bad-school-year": "The request names a school year that is not this one or the next.",
+    "bad-xsd-version": "The request's xsdversie is not the version the agreement's profile is.",
+    "las-fault": "The LAS answered a pull with a SOAP fault; it was passed on as one.",
+    "no-source": "No source system in config/sources.yaml holds this school's data.",
 }
 
 PROBLEM_JSON = "application/problem+json"

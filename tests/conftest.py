@@ -161,6 +161,7 @@ async def start_gateway(
         contracts: dict[str, str] | None = None,
         suppliers: str | None = None,
         environ: dict[str, str] | None = None,
+        sources: str | None = None,
         **overrides: Any,
     ) -> RunningGateway:
         contracts_dir = tmp_path / f"contracts{len(started)}"
@@ -180,6 +181,8 @@ async def start_gateway(
         overrides.setdefault("log_key_file", tmp_path / "var" / "log-signing.key")
         overrides.setdefault("checkpoint_file", tmp_path / "var" / "checkpoints.jsonl")
         overrides.setdefault("seal_interval", 0.1)
+        if sources is not None:
+            (config_dir / "sources.yaml").write_text(sources)  # the LAS, for pulls
         settings = Settings(
             database_url=database_url,
             contracts_dir=contracts_dir,

@@ -63,7 +63,7 @@ async def test_check_lists_the_shipped_contracts(database: str) -> None:
     """``check`` on the shipped contracts exits 0 and names each agreement and supplier."""
     run = await cli("check", database=database)
     assert run.code == 0, run.err
-    assert "contracts/basispoort.yaml: basispoort OPRON-BASISPOORT v2018.1, 2 route(s)" in run.out
+    assert "contracts/basispoort.yaml: basispoort OPRON-BASISPOORT v2018.1, 4 route(s)" in run.out
     assert "supplier basispoort -> https://basispoort.invalid/" in run.out
     assert run.err == ""
 

@@ -1,10 +1,12 @@
 """Keys: who is calling. A source key belongs to one source system and a list of schools; an FG
-key opens the review API. A key is shown once when made; only its SHA-256 is stored (keys are
-256-bit random, so a fast hash is enough)."""
+key opens the review API; a supplier key lets one supplier (its client name is the supplier's
+slug) pull the data of a list of schools through ``/uwlr/<supplier>/``. A key is shown once
+when made; only its SHA-256 is stored (keys are 256-bit random, so a fast hash is enough)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -15,7 +17,8 @@ from gateway.access.models import ApiKey
 from gateway.problems import LogUnavailable
 from gateway.register.schools import SchoolScope
 
-ROLES = ("source", "fg")
+ROLES = ("source", "fg", "supplier")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,10 @@ async def create(
         raise ValueError("a source key needs at least one school (--schools 99XX,98YY)")
     if role == "fg" and codes:
         raise ValueError("an FG key is not tied to schools")
+    if role == "supplier" and not codes:
+        raise ValueError("a supplier key needs at least one school (--schools 99XX,98YY)")
+    if role == "supplier" and not _SLUG.fullmatch(client):
+        raise ValueError("a supplier key's --client is the supplier's slug, e.g. basispoort")
     key = "pw_" + secrets.token_urlsafe(32)
     record = await ApiKey.create(
         client=client,

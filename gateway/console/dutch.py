@@ -55,6 +55,7 @@ KINDS = {
     "pattern": "verkeerde vorm",
     "format": "verkeerd formaat",
     "range": "buiten het toegestane bereik",
+    "profile": "voldoet niet aan het UWLR-profiel",
 }
 
 CATEGORIES = {
@@ -97,6 +98,12 @@ PROBLEMS = {
     "internal-error": "interne fout, niets verstuurd",
     "rate-limited": "te veel verzoeken",
     "malformed-request": "onleesbaar verzoek",
+    "unsafe-xml": "onveilige of te grote XML",
+    "invalid-document": "XML voldoet niet aan het profiel, overeenkomst zegt weigeren",
+    "bad-school-year": "ongeldig schooljaar",
+    "bad-xsd-version": "ongeldige xsdversie",
+    "las-fault": "LAS antwoordde met een SOAP-fout",
+    "no-source": "geen LAS voor deze school ingesteld",
 }
 
 NOTHING = "\u2013"  # an en dash: no value

@@ -56,6 +56,8 @@ def item(record: TransferRecord) -> dict[str, Any]:
         "upstream_status": record.upstream_status,
         "problem": record.problem,
         "records": record.records,
+        "format": record.format,
+        "direction": record.direction,
         "fields_forwarded": record.fields_forwarded,
         "fields_stripped": record.fields_stripped,
         "fields_invalid": record.fields_invalid,

@@ -52,6 +52,8 @@ class TransferRecord(Model):
     # SHA-256 over the transfer's subject-index rows (gateway.evidence.subjects): the entry
     # commits to which pupils it held without holding them.
     subjects_sha256 = fields.CharField(max_length=64, null=True)
+    format = fields.CharField(max_length=10, null=True)  # json, xml; None before the body was read
+    direction = fields.CharField(max_length=10, null=True)  # push (to a supplier), pull (by one)
 
     class Meta:
         table = "transfer"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SEGMENT = re.compile(r"^([a-z_][a-z0-9_]*)(\[\])?$")
+# Keys are snake_case in the reference shape, camelCase in Basispoort's REST shapes (lasKey).
+_SEGMENT = re.compile(r"^([a-z_][A-Za-z0-9_]*)(\[\])?$")
 
 
 class FieldPathError(ValueError):

@@ -17,7 +17,10 @@ from typing import Any
 from gateway.formats import fieldpaths
 from gateway.formats.values import ValueRule
 
-PAYLOAD_FORMATS = {"las-sync": "las-sync.schema.json"}
+PAYLOAD_FORMATS = {
+    "las-sync": "las-sync.schema.json",
+    "basispoort-rest": "basispoort-rest.schema.json",  # Basispoort's own REST v2 shapes
+}
 
 
 @dataclass(frozen=True, slots=True)

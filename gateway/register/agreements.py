@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from gateway.formats.json_compiled import CompiledPolicy
 from gateway.register.details import RegisterDetails, SubProcessor
 from gateway.register.policy import FieldPolicy
 from gateway.register.schools import SchoolScope
+
+if TYPE_CHECKING:
+    from gateway.register.xml_routes import XmlHandling
 
 
 class Status(StrEnum):
@@ -66,6 +70,7 @@ class Route:
     special_categories: tuple[SpecialCategory, ...]
     compiled: CompiledPolicy | None = None  # the fast path of the same policy
     values: ValueHandling = ValueHandling()
+    xml: XmlHandling | None = None  # a route carrying XML: its profile and what to do
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:

@@ -25,7 +25,7 @@ from gateway.formats import fieldpaths, transforms
 from gateway.formats.json_compiled import CompiledPolicy
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.formats.values import NARROWING_KEYS
-from gateway.register import yamlfiles
+from gateway.register import xml_routes, yamlfiles
 from gateway.register.agreements import (
     Agreement,
     Lifecycle,
@@ -126,7 +126,9 @@ def load_texts(
             # and what the field checks still find in the routes the schema errors leave legible
             problems.extend(_legible_route_problems(document, payload_schemas))
             continue
-        agreement, found = _agreement(document, payload_schemas, known_suppliers, contract)
+        agreement, found = _agreement(
+            document, payload_schemas, known_suppliers, contract, schemas_dir
+        )
         problems.extend(found)
         if agreement is not None and not found:
             agreements.append(agreement)
@@ -140,6 +142,7 @@ def _agreement(
     payload_schemas: Mapping[str, PayloadSchema],
     suppliers: set[str],
     contract: ContractText,
+    schemas_dir: Path,
 ) -> tuple[Agreement | None, list[Problem]]:
     data: dict[str, Any] = document.data
     problems: list[Problem] = []
@@ -198,7 +201,13 @@ def _agreement(
         if key in seen:
             problems.append(document.problem(where, f"route {' '.join(key)} is listed twice"))
         seen.add(key)
-        route, found = _route(document, where, raw, payload_schemas, values)
+        mismatch = _payload_mismatch(raw)
+        if mismatch is not None:
+            route, found = None, [document.problem([*where, mismatch[0]], mismatch[1])]
+        elif xml_routes.is_xml(raw.get("payload", "las-sync")):
+            route, found = _xml_route(document, where, raw, schemas_dir)
+        else:
+            route, found = _route(document, where, raw, payload_schemas, values)
         problems.extend(found)
         if route is not None:
             routes.append(route)
@@ -289,6 +298,47 @@ def _details(
         else Storage(bool(storage["eu"]), tuple(storage["countries"])),
         sub_processors_recorded=data["sub_processors"] is not None,
     )
+
+
+def _payload_mismatch(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The key and the problem where a route's keys do not fit its payload, or None."""
+    if xml_routes.is_xml(raw.get("payload", "las-sync")):
+        if "fields" in raw:
+            return "fields", "an XML route names no fields: its profile is the allowlist"
+        return None
+    if raw.get("direction", xml_routes.PUSH) != xml_routes.PUSH:
+        return "direction", "only a UWLR answer (payload: uwlr-<version>-<set>) is pulled"
+    if "xml" in raw:
+        return "xml", "xml: is for a route whose payload is a UWLR profile"
+    if "fields" not in raw:
+        return "fields", "a route with a JSON payload lists the fields it allows"
+    return None
+
+
+def _xml_route(
+    document: yamlfiles.YamlDocument, where: list[str | int], raw: dict[str, Any], schemas_dir: Path
+) -> tuple[Route | None, list[Problem]]:
+    """A route carrying XML: its profile is its allowlist (docs/exchanges.md)."""
+    handling, found = xml_routes.handling(raw, schemas_dir)
+    problems = []
+    for entry in found:
+        key, _, message = entry.partition("\0")
+        steps: list[str | int] = [int(s) if s.isdigit() else s for s in key.split("/")]
+        problems.append(document.problem([*where, *steps], message))
+    if handling is None:
+        return None, problems
+    empty = FieldPolicy.from_paths([])
+    route = Route(
+        method=raw["method"],
+        path=raw["path"],
+        payload=raw["payload"],
+        # The console lists what a route lets through: the profile's paths.
+        policy=FieldPolicy(empty.root, handling.allowlist.allowed_paths()),
+        query=frozenset(raw.get("query", [])),
+        special_categories=(),
+        xml=handling,
+    )
+    return route, problems
 
 
 def _legible_route_problems(

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.access import secrets
 from gateway.formats import payload_schema
 from gateway.formats.payload_schema import PayloadSchema
 from gateway.problems import Rejected
-from gateway.register import contract_files, school_list, suppliers
+from gateway.register import contract_files, school_list, sources, suppliers
 from gateway.register.agreements import Agreement
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
@@ -36,6 +36,7 @@ class Enforced:
     notices: tuple[Problem, ...] = ()  # facts not yet recorded: warnings for `check`
     texts: tuple[contract_files.ContractText, ...] = ()  # the contract files as read
     schools_text: str | None = None  # config/schools.yaml as read (None: no such file)
+    sources: sources.Sources = field(default_factory=sources.Sources)  # the LAS, for pulls
 
 
 def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
@@ -71,6 +72,11 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         problems.extend(error.problems)
         named = error.slugs  # contracts are still checked against the suppliers it names
     problems.extend(p for p in map(functools.partial(_unusable, settings), endpoints.values()) if p)
+    las = sources.Sources()
+    try:
+        las = sources.load(settings.config_dir / "sources.yaml", settings.schemas_dir, environ)
+    except suppliers.SupplierConfigError as error:
+        problems.extend(error.problems)
     texts, unreadable = contract_files.read(settings.contracts_dir)
     problems.extend(unreadable)
     found = contract_files.load_texts(texts, settings.schemas_dir, schemas, named)
@@ -96,6 +102,7 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         tuple(notices),
         tuple(texts),
         schools_text,
+        las,
     )
 
 

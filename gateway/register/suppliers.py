@@ -155,3 +155,6 @@ def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
             str(config_dir / spec["client_cert"]), str(config_dir / spec["client_key"])
         )
     return context
+
+
+tls_context = _tls_context  # the same TLS settings for a source system (gateway.register.sources)

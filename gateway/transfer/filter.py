@@ -60,6 +60,13 @@ def same_school(named: NamedSchool, school: School) -> None:
 
 def enforce(result: Filtered, route: Route) -> None:
     """Blocked (422) where the route's contract says to refuse rather than take values out."""
+    if route.xml is not None and route.xml.refuse_invalid and result.invalid:
+        raise Blocked(
+            422,
+            "invalid-document",
+            "the filtered document does not validate against the agreement's profile, and the "
+            "agreement says to refuse such a transfer",
+        )
     if route.values.block_invalid and result.invalid:
         raise Blocked(
             422,

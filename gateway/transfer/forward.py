@@ -27,7 +27,8 @@ from gateway.problems import Rejected, UpstreamFailed
 from gateway.register.suppliers import Supplier
 
 # What the gateway asks the supplier for, per payload format: the caller's Accept never passes.
-MEDIA_TYPES = {"las-sync": "application/json"}
+MEDIA_TYPES = {"las-sync": "application/json", "basispoort-rest": "application/json"}
+XML = "application/xml"  # every other payload is an XML profile (gateway.register.xml_routes)
 # Accept-Language passes only as a short list of language tags (nl, nl-NL, en;q=0.5): anything
 # else, which could carry anything, stays behind.
 _TAG = r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{2}|-[0-9]{3})?|\*)"
@@ -72,7 +73,8 @@ def request_headers(
 ) -> CIMultiDict[str]:
     """What goes upstream: the gateway's own headers, and the caller's language if it is one."""
     headers: CIMultiDict[str] = CIMultiDict()
-    headers["Accept"] = MEDIA_TYPES[payload]
+    media_type = MEDIA_TYPES.get(payload, XML)
+    headers["Accept"] = media_type
     language = caller.get("accept-language")
     if language is not None and _LANGUAGES.fullmatch(language.strip()):
         headers["Accept-Language"] = language.strip()
@@ -81,7 +83,7 @@ def request_headers(
     if supplier.credential is not None:
         headers[supplier.credential[0]] = supplier.credential[1]
     if has_body:
-        headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = media_type
     return headers
 
 

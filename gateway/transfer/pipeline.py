@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
@@ -36,10 +36,18 @@ from gateway.problems import (
 from gateway.register.register import AgreementRegister
 from gateway.register.suppliers import Supplier
 from gateway.settings import Settings
-from gateway.transfer import authenticate, filter, forward, receive, resolve_agreement, work
+from gateway.transfer import (
+    authenticate,
+    filter,
+    forward,
+    receive,
+    resolve_agreement,
+    work,
+    xml_work,
+)
 from gateway.transfer.limits import ClientLimits
 from gateway.transfer.pseudonyms import PseudonymKey
-from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
+from gateway.transfer.state import BLOCKED, FORWARDED, PUSH, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.proxy")
 
@@ -91,7 +99,9 @@ class Gateway:
         slug: str = request.path_params["supplier"]
         # An unknown supplier name is the caller's text and is not logged: it could be anything.
         known = slug if slug in self.suppliers else None
-        transfer = Transfer(method=request.method, supplier=known, instance=self.instance.id)
+        transfer = Transfer(
+            method=request.method, supplier=known, instance=self.instance.id, direction=PUSH
+        )
         try:
             raw_path = _subpath(request, slug)
             # 1. authenticate
@@ -159,21 +169,9 @@ class Gateway:
         raw = await self._receive(request)
         body: bytes | bytearray | None = None
         if raw:
-            receive.require_json(request.headers)
-            schema = self.payload_schemas[transfer.route.payload]
-            context = self.pseudonym_key.context(slug, transfer.route, started.date())
             handed, size = work.Handover(raw), len(raw)
             del raw  # the work holds the only reference, and frees it before encoding
-            worked = await self.workers.run(
-                size,
-                work.body_work,
-                handed,
-                transfer.route,
-                schema,
-                self.settings.bounds,
-                context,
-                self.subjects,
-            )
+            worked = await self._work(request, transfer, handed, size, started.date())
             transfer.filtered = worked.filtered  # on record, also when what it found blocks
             filter.same_school(worked.named, transfer.school)
             filter.enforce(worked.filtered, transfer.route)
@@ -199,6 +197,35 @@ class Gateway:
         )
         resolve_agreement.still_in_force(transfer, register.schools, self.now())
         return await self.upstream.send(supplier, request.method, url, body, headers)
+
+    async def _work(
+        self, request: Request, transfer: Transfer, handed: work.Handover, size: int, day: date
+    ) -> work.Worked:
+        """Step 3's work on a body, JSON or XML as the route says (``xml_work`` for XML); a
+        pseudonym or an age is made for ``day``, the day the agreement was resolved."""
+        assert transfer.route is not None
+        if transfer.route.xml is not None:
+            xml_work.require_xml(request.headers)
+            transfer.format = "xml"
+            limits = xml_work.limits_for(self.settings.max_body_bytes)
+            return await self.workers.run(
+                size, xml_work.push_work, handed, transfer.route.xml, limits
+            )
+        receive.require_json(request.headers)
+        transfer.format = "json"
+        schema = self.payload_schemas[transfer.route.payload]
+        assert transfer.supplier is not None
+        context = self.pseudonym_key.context(transfer.supplier, transfer.route, day)
+        return await self.workers.run(
+            size,
+            work.body_work,
+            handed,
+            transfer.route,
+            schema,
+            self.settings.bounds,
+            context,
+            self.subjects,
+        )
 
     async def _receive(self, request: Request) -> receive.Body:
         """The body, decompressed (off the event loop when large), without a byte-order mark."""

@@ -48,6 +48,8 @@ def entry(transfer: Transfer) -> dict[str, Any]:
         "body_sha256": transfer.body_sha256,
         "instance": transfer.instance,
         "subjects_sha256": transfer.subjects.sha256 if leaving and transfer.subjects else None,
+        "format": transfer.format,
+        "direction": transfer.direction,
         **outcome(transfer),
     }
 

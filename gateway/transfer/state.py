@@ -24,6 +24,8 @@ REJECTED = "rejected"
 UPSTREAM_ERROR = "upstream_error"
 UNKNOWN = "unknown"  # left pending by a gateway that stopped mid-transfer
 OUTCOMES = (PENDING, FORWARDED, BLOCKED, REJECTED, UPSTREAM_ERROR, UNKNOWN)
+PUSH = "push"  # the source sends pupil data to a supplier (/proxy/)
+PULL = "pull"  # a supplier asks the LAS, and pupil data leaves in the answer (/uwlr/)
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Transfer:
     completed_at: datetime | None = None
     duration_ms: float | None = None
     subjects: Subjects | None = None  # the pupils the forwarded body holds, as keyed hashes
+    format: str | None = None  # "json" or "xml", once the route says which
+    direction: str | None = None  # PUSH or PULL
 
     def finish(
         self,

@@ -19,7 +19,7 @@ ITEM_KEYS = {
     "agreement_reference", "agreement_version", "method", "path", "route", "outcome", "status",
     "upstream_status", "problem", "records", "fields_forwarded", "fields_stripped", "body_sha256",
     "duration_ms", "fields_invalid", "fields_inspected", "agreement_sha256", "fields_withheld",
-    "fields_transformed",
+    "fields_transformed", "format", "direction",
 }  # fmt: skip
 
 
