@@ -26,7 +26,7 @@ def batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     commit = TransferLog._commit
 
     async def counting(self: TransferLog, batch: list[Any]) -> None:
-        writes = sum(1 for kind, _, _ in batch if kind != "flush")
+        writes = sum(1 for kind, _, _, _ in batch if kind != "flush")
         if writes:
             sizes.append(writes)
         await commit(self, batch)
