@@ -12,7 +12,6 @@ without it no pull is possible, and every pull is refused.
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +83,7 @@ def _source(
     environ: Mapping[str, str],
     problems: list[Problem],
 ) -> Source | None:
-    where = ["sources", name]
+    where: list[str | int] = ["sources", name]
     text = environ.get(env_name(name)) or raw["leerlinggegevens"]
     said = env_name(name) if env_name(name) in environ else "leerlinggegevens"
     base, unusable = suppliers.base_url(text)
@@ -92,29 +91,15 @@ def _source(
         problems.append(document.problem([*where, "leerlinggegevens"], f"{said} {unusable}"))
         return None
     url = URL(text)  # the service's own address: nothing is appended to it
-    credential = None
-    if "credentials" in raw:
-        spec = raw["credentials"]
-        value = environ.get(spec["env"])
-        if not value:
-            problems.append(
-                document.problem([*where, "credentials", "env"], f"{spec['env']} is not set")
-            )
-            return None
-        credential = (spec["header"], f"{spec['scheme']} {value}" if "scheme" in spec else value)
-    tls = None
-    if "tls" in raw or url.scheme == "https":
-        try:
-            tls = suppliers.tls_context(config_dir, raw.get("tls", {}))
-        except (OSError, ssl.SSLError) as error:
-            problems.append(document.problem([*where, "tls"], f"cannot set up TLS: {error}"))
-            return None
+    access = suppliers.Access.of(document, config_dir, where, raw, environ, url.scheme, problems)
+    if access is None:
+        return None
     endpoint = Supplier(
         slug=name,
         upstream=base,
         connect_timeout=float(raw.get("connect_timeout", 5)),
         read_timeout=float(raw.get("read_timeout", 120)),
-        credential=credential,
-        tls=tls,
+        credential=access.credential,
+        tls=access.tls,
     )
     return Source(name, url, SchoolScope.of(raw["schools"]), endpoint)

@@ -81,7 +81,7 @@ def _supplier(
     environ: Mapping[str, str],
     problems: list[Problem],
 ) -> Supplier | None:
-    where = ["suppliers", slug]
+    where: list[str | int] = ["suppliers", slug]
     upstream = environ.get(env_name(slug)) or raw["upstream"]
     source = env_name(slug) if env_name(slug) in environ else "upstream"
     url, unusable = base_url(upstream)
@@ -90,31 +90,57 @@ def _supplier(
         shown = "(a URL with a password)" if parts.password is not None else repr(upstream)
         problems.append(document.problem([*where, "upstream"], f"{source}={shown} {unusable}"))
         return None
-    credential = None
-    if "credentials" in raw:
-        spec = raw["credentials"]
-        value = environ.get(spec["env"])
-        if not value:
-            problems.append(
-                document.problem([*where, "credentials", "env"], f"{spec['env']} is not set")
-            )
-            return None
-        credential = (spec["header"], f"{spec['scheme']} {value}" if "scheme" in spec else value)
-    tls = None
-    if "tls" in raw or url.scheme == "https":
-        try:
-            tls = _tls_context(config_dir, raw.get("tls", {}))
-        except (OSError, ssl.SSLError) as error:
-            problems.append(document.problem([*where, "tls"], f"cannot set up TLS: {error}"))
-            return None
+    access = Access.of(document, config_dir, where, raw, environ, url.scheme, problems)
+    if access is None:
+        return None
     return Supplier(
         slug=slug,
         upstream=url,
         connect_timeout=float(raw.get("connect_timeout", 5)),
         read_timeout=float(raw.get("read_timeout", 30)),
-        credential=credential,
-        tls=tls,
+        credential=access.credential,
+        tls=access.tls,
     )
+
+
+@dataclass(frozen=True)
+class Access:
+    """How the gateway gets into an endpoint: a credential header, and TLS settings."""
+
+    credential: tuple[str, str] | None = field(default=None, repr=False)  # (header, value)
+    tls: ssl.SSLContext | None = None
+
+    @classmethod
+    def of(
+        cls,
+        document: yamlfiles.YamlDocument,
+        config_dir: Path,
+        where: list[str | int],
+        raw: dict[str, Any],
+        environ: Mapping[str, str],
+        scheme: str,
+        problems: list[Problem],
+    ) -> Access | None:
+        """An endpoint's ``credentials`` and ``tls`` settings, or None with the problem told."""
+        credential = None
+        if "credentials" in raw:
+            spec = raw["credentials"]
+            value = environ.get(spec["env"])
+            if not value:
+                problems.append(
+                    document.problem([*where, "credentials", "env"], f"{spec['env']} is not set")
+                )
+                return None
+            scheme_value = f"{spec['scheme']} {value}" if "scheme" in spec else value
+            credential = (spec["header"], scheme_value)
+        tls = None
+        if "tls" in raw or scheme == "https":
+            try:
+                tls = _tls_context(config_dir, raw.get("tls", {}))
+            except (OSError, ssl.SSLError) as error:
+                problems.append(document.problem([*where, "tls"], f"cannot set up TLS: {error}"))
+                return None
+        return cls(credential, tls)
 
 
 def base_url(text: str) -> tuple[URL | None, str]:
@@ -157,4 +183,3 @@ def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
     return context
 
 
-tls_context = _tls_context  # the same TLS settings for a source system (gateway.register.sources)
