@@ -25,7 +25,7 @@ ABROAD = [
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, PayloadSchema]:
-    return {"las-sync": payload_schema.load(SCHEMAS, "las-sync")}
+    return {name: payload_schema.load(SCHEMAS, name) for name in payload_schema.PAYLOAD_FORMATS}
 
 
 def agreements(tmp_path: Path, schemas: dict[str, PayloadSchema], **files: str) -> list[Agreement]:

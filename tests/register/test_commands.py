@@ -24,7 +24,7 @@ async def test_check_warns_per_fact_not_recorded_and_succeeds(database_url: str)
     (the 17 schools' BRIN codes and the 10 contract facts)."""
     run = await cli("check", database=database_url)
     assert run.code == 0, run.err
-    assert "2 route(s), active now" in run.out
+    assert "4 route(s), active now" in run.out
     warns = [line for line in run.out.splitlines() if line.startswith("warn  ")]
     assert len(warns) == 27
     assert any("agreement.review: not yet recorded: its review" in w for w in warns)

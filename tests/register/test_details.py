@@ -19,7 +19,7 @@ SCHEMAS = contracts.ROOT / "schemas"
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, PayloadSchema]:
-    return {"las-sync": payload_schema.load(SCHEMAS, "las-sync")}
+    return {name: payload_schema.load(SCHEMAS, name) for name in payload_schema.PAYLOAD_FORMATS}
 
 
 def load(

@@ -34,7 +34,7 @@ def changed_copy(directory: Path) -> Path:
          "        legal_basis: Wet op het primair onderwijs art. 40a, extra support\n"),
     ):  # fmt: skip
         assert old in text, old
-        text = text.replace(old, new)
+        text = text.replace(old, new, 1)  # the /sync route's, not the REST routes'
     path = directory / "basispoort-changed.yaml"
     path.write_text(text)
     return path
