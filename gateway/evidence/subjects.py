@@ -182,6 +182,27 @@ def index(body: bytes | bytearray, key: SubjectKey) -> Subjects:
     return _subjects(fieldset_of)
 
 
+XML_PUPIL = "leerlingen/leerling"  # a pupil's path in a UWLR answer or an EDEXML export
+
+
+def of_pupil_keys(keys: Iterable[str], forwarded: Iterable[str], key: SubjectKey) -> Subjects:
+    """The pupils of an XML document as it leaves (a UWLR answer, an EDEXML export), by the
+    ``key`` the filter read of each (an ECK iD where the profile keys pupils by it).
+
+    The XML filter accounts per document, not per pupil, so each pupil is given the pupil
+    paths the document forwards: what any pupil of it could have had sent.
+    """
+    forwarded = frozenset(forwarded)
+    held = frozenset(p for p in forwarded if XML_PUPIL in p) or forwarded
+    fieldset_of: dict[str, frozenset[str]] = {}
+    for identifier in keys:
+        text = identifier.strip()
+        if text:
+            kind = "eckid" if text.lower().startswith(ECK_ID_PREFIX) else "leerlingkey"
+            fieldset_of[key.subject(kind, text)] = held
+    return _subjects(fieldset_of)
+
+
 def _kinds(record: dict[str, Any]) -> map[type]:
     return map(type, record.values())
 

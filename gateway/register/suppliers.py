@@ -181,5 +181,3 @@ def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
             str(config_dir / spec["client_cert"]), str(config_dir / spec["client_key"])
         )
     return context
-
-

@@ -209,7 +209,7 @@ class Gateway:
             transfer.format = "xml"
             limits = xml_work.limits_for(self.settings.max_body_bytes)
             return await self.workers.run(
-                size, xml_work.push_work, handed, transfer.route.xml, limits
+                size, xml_work.push_work, handed, transfer.route.xml, limits, self.subjects
             )
         receive.require_json(request.headers)
         transfer.format = "json"

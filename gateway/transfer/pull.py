@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from gateway import logs
 from gateway.access.tls import client_certificate
+from gateway.evidence.subjects import SubjectKey
 from gateway.formats import soap, xml_safe
 from gateway.formats.soap import FaultCode
 from gateway.problems import (
@@ -212,10 +213,12 @@ class Pull:
             handling,
             limits,
             transfer.school,
+            gateway.subjects,
         )
         transfer.filtered = worked.filtered  # on record, also when the contract refuses it
         filter.enforce(worked.filtered, transfer.route)
         transfer.body_sha256 = worked.sha256
+        transfer.subjects = worked.subjects
         # 7. record: durable before anything leaves, if the agreement is still in force
         resolve_agreement.still_in_force(transfer, register.schools, gateway.now())
         try:
@@ -235,6 +238,7 @@ def answer_work(
     handling: XmlHandling,
     limits: xml_safe.Limits,
     school: School,
+    key: SubjectKey | None = None,
 ) -> work.Worked:
     """The LAS's answer, as the supplier may get it: a new envelope around the filtered answer.
 
@@ -269,11 +273,11 @@ def answer_work(
     )
     if named is not None and named.strip() != school.brin:
         raise Blocked(403, "school-mismatch", f"the LAS answered for another school than {school}")
-    result = xml_work.answer_work(antwoord, handling)
+    result = xml_work.answer_work(antwoord, handling, key)
     del antwoord, message
     body = soap.response(result.antwoord)
     filtered = dataclasses.replace(result.filtered, body=body)
-    return work.Worked(filtered, None, body, hashlib.sha256(body).hexdigest())
+    return work.Worked(filtered, None, body, hashlib.sha256(body).hexdigest(), result.pupils)
 
 
 def _request(data: bytes, limits: xml_safe.Limits) -> soap.LeerlinggegevensRequest:

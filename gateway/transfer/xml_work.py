@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from gateway.evidence import subjects
 from gateway.formats import xml_filter, xml_safe
 from gateway.formats.filtered import Counts, Filtered
 from gateway.formats.xml_profile import LEERLINGGEGEVENS, Allowlist
@@ -61,8 +62,14 @@ def limits_for(max_bytes: int) -> xml_safe.Limits:
     return xml_safe.Limits(max_bytes=min(max_bytes, xml_safe.DEFAULT_LIMITS.max_bytes))
 
 
-def push_work(handed: Handover, handling: XmlHandling, limits: xml_safe.Limits) -> Worked:
-    """An EDEXML export as the route's profile lets it leave."""
+def push_work(
+    handed: Handover,
+    handling: XmlHandling,
+    limits: xml_safe.Limits,
+    key: subjects.SubjectKey | None = None,
+) -> Worked:
+    """An EDEXML export as the route's profile lets it leave (and, given the subject key, the
+    pupils it holds for the subject index)."""
     root = parsed(handed.take(), limits)
     try:
         result = xml_filter.edexml(root, handling.allowlist)
@@ -73,7 +80,17 @@ def push_work(handed: Handover, handling: XmlHandling, limits: xml_safe.Limits) 
     body = xml_filter.serialise(result.document)
     invalid = _judged(handling, _as_answer(result.document), handling.profile.uwlr)
     filtered = Filtered(body, result.forwarded, result.stripped, result.records, invalid)
-    return Worked(filtered, named, body, hashlib.sha256(body).hexdigest())
+    held = pupils(result, key)
+    return Worked(filtered, named, body, hashlib.sha256(body).hexdigest(), held)
+
+
+def pupils(
+    result: xml_filter.FilteredXML, key: subjects.SubjectKey | None
+) -> subjects.Subjects | None:
+    """The pupils a filtered document holds, for the subject index (None without its key)."""
+    if key is None:
+        return None
+    return subjects.of_pupil_keys(result.pupil_keys, result.forwarded, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +99,18 @@ class Answer:
 
     filtered: Filtered
     antwoord: etree._Element
+    pupils: subjects.Subjects | None = None  # for the subject index
 
 
-def answer_work(antwoord: etree._Element, handling: XmlHandling) -> Answer:
+def answer_work(
+    antwoord: etree._Element, handling: XmlHandling, key: subjects.SubjectKey | None = None
+) -> Answer:
     """A LAS's ``leerlinggegevens_antwoord`` as the route's profile lets it leave."""
     result = xml_filter.response(antwoord, handling.allowlist)
     invalid = _judged(handling, result.document, handling.allowlist)
     # The bytes that leave are the SOAP envelope: the caller wraps, serialises and hashes it.
     account = Filtered(b"", result.forwarded, result.stripped, result.records, invalid)
-    return Answer(account, result.document)
+    return Answer(account, result.document, pupils(result, key))
 
 
 def _judged(handling: XmlHandling, antwoord: etree._Element, names: Allowlist) -> Counts:

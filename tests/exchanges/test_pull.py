@@ -374,3 +374,22 @@ async def test_a_supplier_key_cannot_push(
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/forbidden"
     assert upstream.received == []
+
+
+async def test_a_pulled_pupil_is_in_the_subject_index(
+    start_gateway: GatewayFactory, upstream: Upstream, las: Las
+) -> None:
+    """An access request finds the pull that carried a pupil, by the pupil's UWLR ``key``, with
+    the pupil paths the answer forwarded; a key the answer did not carry finds nothing."""
+    gateway, key = await pulling(start_gateway, upstream, las)
+    las.reply = uwlr_samples.response(3, Variant())
+    response = await pull(gateway, key, asked(xsdversie="2.2"))
+    assert response.status_code == 200, response.text
+    fg = {"Authorization": f"Bearer {gateway.fg_key}"}
+    found = await gateway.client.post("/api/subjects", json={"identifier": "LL000001"}, headers=fg)
+    (item,) = found.json()["items"]
+    assert item["transfer_id"] == response.headers["x-transfer-id"]
+    assert "leerlingen/leerling/achternaam" in item["fields"]
+    assert "leerlingen/leerling/bsn" not in item["fields"]
+    other = await gateway.client.post("/api/subjects", json={"identifier": "LL000099"}, headers=fg)
+    assert other.json()["items"] == []

@@ -256,3 +256,20 @@ async def test_flemish_example_export_loses_its_national_numbers(
     (entry,) = await gateway.transfers()
     assert entry["fields_stripped"]["leerlingen/leerling/rijksregisternummer"] == 1
     assert entry["fields_stripped"]["leerlingen/leerling/postnummerbe"] == 1
+
+
+async def test_a_pushed_pupil_is_in_the_subject_index(
+    start_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    """An access request finds the EDEXML push that carried a pupil, by the export's pupil
+    ``key``."""
+    gateway, key = await gateway_with(
+        start_gateway, upstream, all_schools("uwlr-2.2-smalle-set", "flag"), EXAMPLE_SCHOOL
+    )
+    response = await push(gateway, key, fixture_bytes("EDEXML.Voorbeeld.2.1.xml"), "99ZZ")
+    assert response.status_code == 200, response.text
+    fg = {"Authorization": f"Bearer {gateway.fg_key}"}
+    found = await gateway.client.post("/api/subjects", json={"identifier": "12345"}, headers=fg)
+    (item,) = found.json()["items"]
+    assert item["transfer_id"] == response.headers["x-transfer-id"]
+    assert "leerlingen/leerling/achternaam" in item["fields"]
