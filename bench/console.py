@@ -32,7 +32,8 @@ from gateway.access.users import Accounts
 from gateway.app import create_app
 from gateway.console import scan
 from gateway.console.sessions import Sessions
-from gateway.evidence.store import INSERT_COLUMNS, for_connection, row
+from gateway.evidence import entries as log_entries
+from gateway.evidence.store import INSERT_COLUMNS, entry_row, for_connection, row
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,13 @@ async def fill(url: str, count: int) -> None:
         store = for_connection()
         made = entries(count, datetime.now(UTC))
         for start in range(0, len(made), 5000):
-            await store.write([row(e, INSERT_COLUMNS) for e in made[start : start + 5000]], [])
+            batch = made[start : start + 5000]
+            # each row with its log entry, as the log's writer queues them
+            rows = [
+                [*row(e, INSERT_COLUMNS), *entry_row(log_entries.make(log_entries.BEGIN, e))]
+                for e in batch
+            ]
+            await store.write(rows, [])
         await store.close()
         if url.startswith("postgres"):
             # What autovacuum does within a minute of a bulk load: planner statistics.

@@ -125,7 +125,8 @@ async def insert_history(days: int = 30, per_day: int = 12) -> None:
     import uuid
     from datetime import UTC, datetime, timedelta
 
-    from gateway.evidence.store import INSERT_COLUMNS, for_connection, row
+    from gateway.evidence import entries
+    from gateway.evidence.store import INSERT_COLUMNS, entry_row, for_connection, row
 
     rng = random.Random(4)
     now = datetime.now(UTC)
@@ -167,7 +168,9 @@ async def insert_history(days: int = 30, per_day: int = 12) -> None:
             )
     made.sort(key=lambda entry: entry["started_at"])  # the log's order is the order of arrival
     store = for_connection()
-    await store.write([row(entry, INSERT_COLUMNS) for entry in made], [])
+    # Each row with its log entry, as the log's writer queues them (gateway/evidence/log.py).
+    rows = [[*row(e, INSERT_COLUMNS), *entry_row(entries.make(entries.BEGIN, e))] for e in made]
+    await store.write(rows, [])
     await store.close()
 
 

@@ -25,6 +25,8 @@ from tests.conftest import ROOT, RunningGateway, Upstream
 def conditioned_contract() -> str:
     data = yaml.safe_load((ROOT / "contracts" / "basispoort.yaml").read_text())
     for route in data["routes"]:
+        if route.get("payload", "las-sync") != "las-sync":
+            continue  # the /sync routes; Basispoort's REST shapes have other field names
         fields = [
             f
             for f in route["fields"]
