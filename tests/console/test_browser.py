@@ -15,14 +15,21 @@ import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.access.users import Accounts, Throttle
-from gateway.console.sources import Organisation, SubjectIndex
+from gateway.console.sources import (
+    AgreementEntry,
+    Export,
+    Organisation,
+    RegisterSource,
+    SubjectIndex,
+)
+from gateway.evidence.models import LogEntry
 from tests.conftest import ROOT
 from tests.console.conftest import (
     FG_NAME,
@@ -32,7 +39,7 @@ from tests.console.conftest import (
     insert_history,
     push_traffic,
 )
-from tests.console.doubles import ReviewedRegister, SignedUpTo
+from tests.console.doubles import ReviewedRegister
 from tests.console.test_views import pdf_text
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -179,18 +186,36 @@ ORGANISATION = Organisation(
 )
 
 
+class BesideTheRegister:
+    """The gateway's own register (Basispoort, as shipped), and beside it the test double's
+    agreements with review dates and bijsluiters the shipped contract does not record."""
+
+    def __init__(self, real: RegisterSource) -> None:
+        self._real = real
+
+    def agreements(self, today: date) -> list[AgreementEntry]:
+        return [*self._real.agreements(today), *ReviewedRegister().agreements(today)]
+
+    def article30(self, today: date) -> Export | None:
+        return self._real.article30(today)
+
+
 async def connect_all(console: Console) -> None:
-    """The school group's details, and test doubles for the register and the log's integrity,
-    signed a minute ago over the whole log (the subject index comes from the ``subjects``
-    fixture)."""
-    size = max(e["seq"] for e in await console.gateway.transfers(limit=1))
+    """The school group's details, and a test double of the register with review dates and
+    warnings the shipped contract does not have; the log's integrity is the gateway's own,
+    once its sealer has signed a checkpoint over every entry so far (the subject index comes
+    from the ``subjects`` fixture)."""
     state = console.gateway.app.state.console
-    state.sources = replace(
-        state.sources,
-        organisation=ORGANISATION,
-        register=ReviewedRegister(),
-        integrity=SignedUpTo(size, datetime.now(UTC) - timedelta(minutes=1)),
-    )
+    register = BesideTheRegister(state.sources.register)
+    state.sources = replace(state.sources, organisation=ORGANISATION, register=register)
+    assert state.sources.integrity is not None
+    entries = await LogEntry.all().count()
+    for _ in range(100):  # the sealer signs every 0.1 s in tests
+        checkpoint = await state.sources.integrity.latest_checkpoint()
+        if checkpoint is not None and checkpoint.size >= entries:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no checkpoint over the {entries} entries after 10 s")
 
 
 async def test_an_access_request_is_a_letter_to_print_and_a_pdf(
