@@ -179,6 +179,20 @@ class Gateway:
             transfer.body_sha256 = worked.sha256
             transfer.subjects = worked.subjects
         # 4. record: durable before anything leaves, if the agreement is still in force
+        await self.record_pending(transfer, register, status=503)
+        # 5. forward
+        headers = forward.request_headers(
+            request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
+        )
+        resolve_agreement.still_in_force(transfer, register.schools, self.now())
+        return await self.upstream.send(supplier, request.method, url, body, headers)
+
+    async def record_pending(
+        self, transfer: Transfer, register: AgreementRegister, status: int
+    ) -> None:
+        """Step 4 for a push or a pull: the pending entry durable before anything leaves, if
+        the agreement is still in force; ``status`` is what the caller gets when the log
+        cannot be written (LogUnavailable is raised on)."""
         resolve_agreement.still_in_force(transfer, register.schools, self.now())
         try:
             await self.log.begin(transfer)
@@ -186,17 +200,11 @@ class Gateway:
             # The pending entry may still be committed after this transfer gave up on it: queue
             # its ending too (nothing was sent), or it would stay pending and later turn
             # unknown, "the data may have left".
-            transfer.finish(BLOCKED, 503, problem="log-unavailable")
+            transfer.finish(BLOCKED, status, problem="log-unavailable")
             with contextlib.suppress(LogUnavailable):
                 await self.log.complete(transfer)
             raise
         transfer.recorded = True
-        # 5. forward
-        headers = forward.request_headers(
-            request.headers, transfer.route.payload, supplier, str(transfer.id), body is not None
-        )
-        resolve_agreement.still_in_force(transfer, register.schools, self.now())
-        return await self.upstream.send(supplier, request.method, url, body, headers)
 
     async def _work(
         self, request: Request, transfer: Transfer, handed: work.Handover, size: int, day: date

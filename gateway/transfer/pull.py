@@ -17,7 +17,6 @@ never the LAS's own words.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -219,16 +218,9 @@ class Pull:
         filter.enforce(worked.filtered, transfer.route)
         transfer.body_sha256 = worked.sha256
         transfer.subjects = worked.subjects
-        # 7. record: durable before anything leaves, if the agreement is still in force
-        resolve_agreement.still_in_force(transfer, register.schools, gateway.now())
-        try:
-            await gateway.log.begin(transfer)
-        except LogUnavailable:
-            transfer.finish(BLOCKED, 500, problem="log-unavailable")
-            with contextlib.suppress(LogUnavailable):
-                await gateway.log.complete(transfer)
-            raise
-        transfer.recorded = True
+        # 7. record: durable before anything leaves, if the agreement is still in force (a
+        # refusal is a SOAP fault, HTTP 500)
+        await gateway.record_pending(transfer, register, status=500)
         return Answered(bytes(worked.body), answer.status)
 
 
