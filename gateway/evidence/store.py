@@ -31,7 +31,7 @@ from tortoise.transactions import in_transaction
 
 from gateway.evidence.entries import Entry
 from gateway.evidence.models import LogEntry, TransferRecord
-from gateway.evidence.subject_index import SubjectBatch, copy_to_postgres, statements
+from gateway.evidence.subject_index import SubjectBatch, pending_ctes, statements
 
 Row = Sequence[Any]
 T = TypeVar("T")
@@ -179,19 +179,20 @@ class PostgresLogStore:
     async def write(
         self, inserts: Sequence[Row], updates: Sequence[Row], subjects: SubjectBatch | None = None
     ) -> None:
+        if subjects is not None:  # each pending transfer's index rows in its own statement
+            inserts = [[*r, *subjects.pending_parameters(str(r[_ID]))] for r in inserts]
         todo = [
-            (insert_with_entry_sql(), inserts),
+            (insert_with_entry_sql(subjects is not None), inserts),
             (update_with_entry_sql(), updates),
         ]
         todo = [(sql, rows) for sql, rows in todo if rows]
         async with self._client.acquire_connection() as connection:
-            if len(todo) == 1 and subjects is None:
+            if len(todo) == 1:
                 await connection.executemany(*todo[0])
                 return
             async with connection.transaction():
                 for sql, rows in todo:
                     await connection.executemany(sql, rows)
-                await copy_to_postgres(connection, subjects)
 
     async def close(self) -> None:
         return None  # the pool is the ORM's
@@ -245,6 +246,7 @@ def update_sql(dialect: str) -> str:
 
 
 _N_INSERT = len(INSERT_COLUMNS)
+_ID = INSERT_COLUMNS.index("id")
 _N_UPDATE = len(OUTCOME_COLUMNS) + 1
 _N_ENTRY = len(ENTRY_COLUMNS)
 
@@ -257,9 +259,13 @@ def entry_sql(dialect: str, first: int = 1) -> str:
 
 
 @functools.cache
-def insert_with_entry_sql() -> str:
-    """PostgreSQL: the transfer row and its entry in one statement (one executemany)."""
-    return f"WITH t AS ({insert_sql('postgres')}) {entry_sql('postgres', _N_INSERT + 1)}"
+def insert_with_entry_sql(with_subjects: bool = False) -> str:
+    """PostgreSQL: the transfer row and its entry in one statement (one executemany); with
+    ``with_subjects``, also its subject-index row and field-sets (``pending_ctes``)."""
+    ctes = f"t AS ({insert_sql('postgres')})"
+    if with_subjects:
+        ctes += ", " + pending_ctes(f"${_ID + 1}", _N_INSERT + _N_ENTRY + 1)
+    return f"WITH {ctes} {entry_sql('postgres', _N_INSERT + 1)}"
 
 
 @functools.cache

@@ -133,5 +133,5 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
             return await subject_index.purge(moment)
 
     removed = asyncio.run(work())
-    print(f"removed {removed} subject-index row(s) of transfers before {before}; log entries kept")
+    print(f"removed the subject index of {removed} transfer(s) before {before}; log entries kept")
     return 0

@@ -23,35 +23,59 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from gateway.console.sources import Pupil, SubjectTransfer
-from gateway.evidence.models import SubjectFieldset, TransferRecord, TransferSubject
-from gateway.evidence.subjects import SubjectKey, SubjectKeyError, Subjects, loose_mode
+from gateway.evidence import database as sql
+from gateway.evidence.models import SubjectFieldset, SubjectsHeld, TransferRecord
+from gateway.evidence.subjects import SubjectKey, SubjectKeyError, Subjects, loose_mode, place_of
 from gateway.settings import Settings
 
 logger = logging.getLogger("gateway.subjects")
 
 _PATHS = SubjectFieldset._meta.fields_map["paths"]
+_NAMES = SubjectsHeld._meta.fields_map["fieldsets"]
+_HELD = SubjectsHeld._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
 class SubjectBatch:
     """The index rows of a batch of entries, in the columns of their tables."""
 
-    rows: list[tuple[uuid.UUID, str, str]]  # transfer id, subject, field-set
+    rows: list[tuple[uuid.UUID, bytes, Any]]  # transfer id, packed subjects, field-set names
     fieldsets: list[tuple[str, Any]]  # field-set id, its paths as the database stores them
+    # Per transfer (its id as text): its packed row and field-sets as parameters of the
+    # PostgreSQL statement that writes them with the transfer (``pending_parameters``).
+    by_transfer: dict[str, tuple[bytes, Any, list[str], list[Any]]]
+
+    def pending_parameters(self, transfer_id: str) -> tuple[Any, ...]:
+        """The index's parameters of one pending transfer (Nones if it held no pupils)."""
+        return self.by_transfer.get(transfer_id, _NOTHING_HELD)
+
+
+_NOTHING_HELD: tuple[Any, ...] = (None, None, [], [])
 
 
 def batch(entries: Iterable[tuple[uuid.UUID, Subjects]]) -> SubjectBatch | None:
-    """The rows of every entry's pupils; None when there are none."""
-    rows: list[tuple[uuid.UUID, str, str]] = []
+    """One row per entry that held pupils; None when none did."""
+    rows: list[tuple[uuid.UUID, bytes, Any]] = []
     fieldsets: dict[str, Any] = {}
+    by_transfer: dict[str, tuple[bytes, Any, list[str], list[Any]]] = {}
     for transfer_id, subjects in entries:
-        rows.extend((transfer_id, subject, fieldset) for subject, fieldset in subjects.rows)
+        if not subjects.packed:
+            continue
+        names = _NAMES.to_db_value(list(subjects.order), SubjectsHeld)
+        rows.append((transfer_id, subjects.packed, names))
         for name, paths in subjects.fieldsets.items():
             if name not in fieldsets:
                 fieldsets[name] = _PATHS.to_db_value(list(paths), SubjectFieldset)
+        order = list(subjects.order)
+        by_transfer[str(transfer_id)] = (
+            subjects.packed,
+            names,
+            order,
+            [fieldsets[name] for name in order],
+        )
     if not rows:
         return None
-    return SubjectBatch(rows, sorted(fieldsets.items()))
+    return SubjectBatch(rows, sorted(fieldsets.items()), by_transfer)
 
 
 def _marks(dialect: str, count: int) -> str:
@@ -62,9 +86,9 @@ def _marks(dialect: str, count: int) -> str:
 
 @functools.cache
 def row_sql(dialect: str) -> str:
-    table = TransferSubject._meta.db_table
+    table = SubjectsHeld._meta.db_table
     marks = _marks(dialect, 3)
-    return f'INSERT INTO "{table}" ("transfer_id", "subject", "fieldset") VALUES ({marks})'  # noqa: S608
+    return f'INSERT INTO "{table}" ("transfer_id", "subjects", "fieldsets") VALUES ({marks})'  # noqa: S608
 
 
 @functools.cache
@@ -81,22 +105,24 @@ def statements(dialect: str, subjects: SubjectBatch | None) -> list[tuple[str, S
     """The statements that write ``subjects`` (field-sets first), for a store's transaction."""
     if subjects is None:
         return []
-    rows = [
-        (str(transfer_id), subject, fieldset) for transfer_id, subject, fieldset in subjects.rows
-    ]
+    rows = [(str(transfer_id), packed, names) for transfer_id, packed, names in subjects.rows]
     return [(fieldset_sql(dialect), subjects.fieldsets), (row_sql(dialect), rows)]
 
 
-async def copy_to_postgres(connection: Any, subjects: SubjectBatch | None) -> None:
-    """``subjects`` on an asyncpg connection, in its open transaction: the rows by binary COPY,
-    which takes a 10,000-pupil sync's rows in a fraction of what ``executemany`` takes."""
-    if subjects is None:
-        return
-    await connection.executemany(fieldset_sql("postgres"), subjects.fieldsets)
-    await connection.copy_records_to_table(
-        TransferSubject._meta.db_table,
-        records=subjects.rows,
-        columns=("transfer_id", "subject", "fieldset"),
+@functools.cache
+def pending_ctes(transfer_id: str, first: int) -> str:
+    """PostgreSQL: common table expressions that write a pending transfer's index row and its
+    field-sets in the statement that inserts the transfer (``pending_parameters`` from
+    ``$first`` on; ``transfer_id`` the statement's parameter holding the transfer's id), so
+    that the index costs no statement, round trip or transaction of its own."""
+    held, names, ids, paths = (f"${first + n}" for n in range(4))
+    return (
+        f'held AS (INSERT INTO "{_HELD}" ("transfer_id", "subjects", "fieldsets") '  # noqa: S608
+        f"SELECT {transfer_id}::uuid, {held}::bytea, {names}::jsonb "
+        f"WHERE {held}::bytea IS NOT NULL), "
+        f'sets AS (INSERT INTO "{SubjectFieldset._meta.db_table}" ("id", "paths") '
+        f"SELECT * FROM unnest({ids}::varchar[], {paths}::jsonb[]) "
+        'ON CONFLICT ("id") DO NOTHING)'
     )
 
 
@@ -132,18 +158,35 @@ class Held:
 async def transfers_holding(
     key: SubjectKey, identifier: str, school: str | None = None
 ) -> list[Held]:
-    """Every transfer whose forwarded body held a pupil with ``identifier``, oldest first."""
+    """Every transfer whose forwarded body held a pupil with ``identifier``, oldest first.
+
+    The database finds the rows whose packed subjects contain one of the identifier's
+    subjects as bytes (``instr`` on SQLite, ``position`` on PostgreSQL, a scan of the index);
+    a binary search of each row's packed rows then confirms the match on a row boundary and
+    gives the field-set sent for that pupil.
+    """
     kinds = key.subjects_of(identifier)
-    rows = await TransferSubject.filter(subject__in=list(kinds)).values_list(
-        "transfer_id", "subject", "fieldset"
-    )
-    if not rows:
-        return []
+    db = sql.client()
+    contains = "position($1 in subjects) > 0"
+    if db.capabilities.dialect != "postgres":
+        contains = "instr(subjects, $1) > 0"
     by_transfer: dict[uuid.UUID, tuple[set[str], set[str]]] = {}
-    for transfer_id, subject, fieldset in rows:
-        found = by_transfer.setdefault(transfer_id, (set(), set()))
-        found[0].add(fieldset)
-        found[1].add(kinds[subject])
+    for subject, kind in kinds.items():
+        rows = await sql.fetch(
+            db,
+            f'SELECT transfer_id, subjects, fieldsets FROM "{_HELD}" WHERE {contains}',  # noqa: S608
+            bytes.fromhex(subject),
+        )
+        for row in rows:
+            place = place_of(sql.as_bytes(row["subjects"]), subject)
+            if place is None:
+                continue  # the bytes matched across two rows' boundary, not one subject
+            names = _NAMES.to_python_value(row["fieldsets"])
+            found = by_transfer.setdefault(sql.as_uuid(row["transfer_id"]), (set(), set()))
+            found[0].add(names[place])
+            found[1].add(kind)
+    if not by_transfer:
+        return []
     names = {name for fieldsets, _ in by_transfer.values() for name in fieldsets}
     paths = dict(await SubjectFieldset.filter(id__in=sorted(names)).values_list("id", "paths"))
     query = TransferRecord.filter(id__in=list(by_transfer))
@@ -224,26 +267,26 @@ async def gateway_key(settings: Settings) -> SubjectKey:
 
 async def has_rows() -> bool:
     """Whether the index holds any row (a new key would make them unreadable)."""
-    return await TransferSubject.all().limit(1).exists()
+    return await SubjectsHeld.all().limit(1).exists()
 
 
 async def purge(before: datetime) -> int:
     """Remove the index rows of transfers started before ``before``; the log's entries stay.
-    Returns how many rows went.
+    Returns how many transfers' rows went (one row per transfer).
 
     Field-sets stay: they are lists of field paths, about no one, and a gateway writing at the
     same time may name one that a cleanup here would just have found unused.
     """
-    subject = TransferSubject._meta.db_table
+    subject = SubjectsHeld._meta.db_table
     transfer = TransferRecord._meta.db_table
     dialect = connections.get("default").capabilities.dialect
     mark = "$1" if dialect == "postgres" else "?"
-    sql = (
+    statement = (
         f'DELETE FROM "{subject}" WHERE "transfer_id" IN '  # noqa: S608 - our own names
         f'(SELECT "id" FROM "{transfer}" WHERE "started_at" < {mark})'
     )
     async with in_transaction() as connection:
-        removed, _ = await connection.execute_query(sql, [_moment(before, dialect)])
+        removed, _ = await connection.execute_query(statement, [_moment(before, dialect)])
     return int(removed)
 
 

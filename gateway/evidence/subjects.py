@@ -129,11 +129,18 @@ def normalised(kind: str, identifier: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Subjects:
     """The pupils of one forwarded body: (subject, field-set) rows, the field-sets they name,
-    and a SHA-256 over the rows that the transfer's log entry keeps."""
+    and a SHA-256 over the rows that the transfer's log entry keeps.
+
+    ``packed`` is the rows as the index stores them, one database row per transfer: each
+    subject's 16 bytes and its field-set's place in ``order`` (4 bytes, big-endian), in order
+    of subject, so that one subject is found by binary search (``place_of``).
+    """
 
     rows: tuple[tuple[str, str], ...]
     fieldsets: dict[str, tuple[str, ...]]
     sha256: str
+    packed: bytes = b""
+    order: tuple[str, ...] = ()  # the field-set names, as the packed rows number them
 
 
 class _Top(msgspec.Struct, gc=False):
@@ -250,4 +257,46 @@ def _subjects(fieldset_of: dict[str, frozenset[str]]) -> Subjects:
     )
     # One line per row, "subject fieldset\n", in order of subject: what subjects_sha256 hashes.
     lines = "".join(map("{0[0]} {0[1]}\n".format, rows)).encode()
-    return Subjects(rows, fieldsets, hashlib.sha256(lines).hexdigest())
+    order = tuple(sorted(fieldsets))
+    return Subjects(rows, fieldsets, hashlib.sha256(lines).hexdigest(), pack(rows, order), order)
+
+
+SUBJECT_BYTES = SUBJECT_HEX // 2
+PLACE_BYTES = 4
+RECORD_BYTES = SUBJECT_BYTES + PLACE_BYTES
+
+
+def pack(rows: Iterable[tuple[str, str]], order: tuple[str, ...]) -> bytes:
+    """``rows`` (in order of subject) as the index stores them: per row the subject's bytes and
+    the place of its field-set in ``order``."""
+    place = {name: f"{number:08x}" for number, name in enumerate(order)}
+    return bytes.fromhex("".join([subject + place[fieldset] for subject, fieldset in rows]))
+
+
+def unpack(packed: bytes, order: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (subject, field-set) rows of ``packed``; the inverse of ``pack``."""
+    return [
+        (
+            packed[at : at + SUBJECT_BYTES].hex(),
+            order[int.from_bytes(packed[at + SUBJECT_BYTES : at + RECORD_BYTES], "big")],
+        )
+        for at in range(0, len(packed), RECORD_BYTES)
+    ]
+
+
+def place_of(packed: bytes, subject: str) -> int | None:
+    """The field-set place of ``subject`` (hex) in ``packed``, None if it is not there: a
+    binary search, since the rows are in order of subject."""
+    wanted = bytes.fromhex(subject)
+    low, high = 0, len(packed) // RECORD_BYTES
+    while low < high:
+        middle = (low + high) // 2
+        at = middle * RECORD_BYTES
+        if packed[at : at + SUBJECT_BYTES] < wanted:
+            low = middle + 1
+        else:
+            high = middle
+    at = low * RECORD_BYTES
+    if packed[at : at + SUBJECT_BYTES] != wanted:
+        return None
+    return int.from_bytes(packed[at + SUBJECT_BYTES : at + RECORD_BYTES], "big")

@@ -14,8 +14,8 @@ import pytest
 from gateway import samples
 from gateway.access.users import Accounts
 from gateway.evidence import subject_index
-from gateway.evidence.models import SubjectFieldset, TransferRecord, TransferSubject
-from gateway.evidence.subjects import SubjectKey
+from gateway.evidence.models import SubjectFieldset, SubjectsHeld, TransferRecord
+from gateway.evidence.subjects import SubjectKey, unpack
 from tests.conftest import RunningGateway
 from tests.console.conftest import FG_NAME, FG_PASSWORD, Console, csrf_token
 
@@ -133,15 +133,16 @@ def samples_contract_with_eckid() -> str:
 
 
 async def test_the_rows_are_keyed_hashes_and_the_entry_commits_to_them(start_gateway: Any) -> None:
-    """Each forwarded transfer has one row per identifier sent (HMACs under the key file), and
-    its entry's subjects_sha256 is the hash over exactly those rows; a refused transfer has
-    none."""
+    """Each forwarded transfer has one packed row per identifier sent (HMACs under the key
+    file), and its entry's subjects_sha256 is the hash over exactly those rows; a refused
+    transfer has none."""
     gateway = await start_gateway()
     first, _, _ = await three_transfers(gateway)
     refused = await gateway.push(samples.sync(1), headers=gateway.headers(school="98YY"))
     assert refused.status_code == 403
     key = SubjectKey.read(gateway.settings.subject_key_path)
-    rows = await TransferSubject.filter(transfer_id=first).values_list("subject", "fieldset")
+    [held] = await SubjectsHeld.filter(transfer_id=first)
+    rows = unpack(held.subjects, held.fieldsets)
     assert {s for s, _ in rows} == {
         key.subject(kind, value)
         for kind, value in (
@@ -156,7 +157,7 @@ async def test_the_rows_are_keyed_hashes_and_the_entry_commits_to_them(start_gat
     assert entry.subjects_sha256 == hashlib.sha256(lines.encode()).hexdigest()
     refused_entry = await TransferRecord.get(id=refused.headers["X-Transfer-Id"])
     assert refused_entry.subjects_sha256 is None
-    assert not await TransferSubject.filter(transfer_id=refused_entry.id).exists()
+    assert not await SubjectsHeld.filter(transfer_id=refused_entry.id).exists()
     assert await SubjectFieldset.all().count() == 2
 
 
@@ -192,14 +193,14 @@ async def test_purge_removes_index_rows_only(start_gateway: Any) -> None:
     old = datetime.now(UTC) - timedelta(days=4000)
     await TransferRecord.filter(id=first).update(started_at=old)
     removed = await subject_index.purge(datetime.now(UTC) - timedelta(days=3000))
-    assert removed == 4  # A and the classmate, each by two identifiers
+    assert removed == 1  # the first transfer's row: A and the classmate
     assert await TransferRecord.all().count() == 3
     key = SubjectKey.read(gateway.settings.subject_key_path)
     held = await subject_index.transfers_holding(key, A)
     assert [h.transfer_id for h in held] == [second]
-    assert await TransferSubject.all().count() == 2 + 4  # A alone, two others
-    assert await subject_index.purge(datetime.now(UTC) + timedelta(days=1)) == 6
-    assert not await TransferSubject.all().exists()
+    assert await SubjectsHeld.all().count() == 2  # the second and third transfers
+    assert await subject_index.purge(datetime.now(UTC) + timedelta(days=1)) == 2
+    assert not await SubjectsHeld.all().exists()
     assert await TransferRecord.all().count() == 3
 
 

@@ -13,7 +13,16 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from gateway.evidence.subjects import SubjectKey, SubjectKeyError, index, loose_mode
+from gateway.evidence.subjects import (
+    RECORD_BYTES,
+    SUBJECT_BYTES,
+    SubjectKey,
+    SubjectKeyError,
+    index,
+    loose_mode,
+    place_of,
+    unpack,
+)
 
 KEY = SubjectKey(bytes(range(32)))
 ECK = "https://ketenid.nl/201703/" + "ab" * 64
@@ -152,3 +161,34 @@ def test_subjects_of_covers_every_kind_an_identifier_could_be() -> None:
 def test_a_body_that_is_not_json_holds_no_pupils() -> None:
     """Another format's body (XML) is no reason to fail a transfer: it names no pupils here."""
     assert index(b"<leerlingen><leerling key='LL-1'/></leerlingen>", KEY).rows == ()
+
+
+def test_the_packed_rows_give_back_every_row_and_find_each_subject() -> None:
+    """The packed form (one database row per transfer) holds exactly the rows, in order of
+    subject; a binary search finds each subject's field-set and nothing else."""
+    pupils = [
+        {
+            "leerlingkey": f"LL-{n}",
+            "basispoort_id": f"BP-{n}",
+            **({"voornaam": "R"} if n % 3 else {}),
+        }
+        for n in range(300)
+    ]
+    held = index(body(*pupils), KEY)
+    assert len(held.packed) == len(held.rows) * RECORD_BYTES
+    assert unpack(held.packed, held.order) == list(held.rows)
+    for subject, fieldset in held.rows:
+        place = place_of(held.packed, subject)
+        assert place is not None and held.order[place] == fieldset
+    assert place_of(held.packed, KEY.subject("leerlingkey", "LL-300")) is None
+    assert place_of(held.packed, "0" * 32) is None and place_of(held.packed, "f" * 32) is None
+    assert place_of(b"", "0" * 32) is None
+
+
+def test_a_match_across_two_rows_is_not_a_subject() -> None:
+    """Bytes that span the end of one row and the start of the next are no subject: the index's
+    database search may return such a row, and the binary search rejects it."""
+    held = index(body({"leerlingkey": "LL-1"}, {"leerlingkey": "LL-2"}), KEY)
+    straddling = held.packed[10 : 10 + SUBJECT_BYTES].hex()
+    assert straddling in held.packed.hex()
+    assert place_of(held.packed, straddling) is None
