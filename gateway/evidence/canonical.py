@@ -13,10 +13,11 @@ tests/evidence/test_canonical.py.
 
 from __future__ import annotations
 
-import json
 import math
 from json.encoder import encode_basestring
 from typing import Any
+
+import msgspec
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -25,24 +26,22 @@ class NotCanonicalisable(ValueError):
     """A value that RFC 8785 (or this subset of it) cannot encode."""
 
 
-# The json module's C encoder writes exactly RFC 8785's form for values with ASCII keys, no
-# float whose repr differs from ECMAScript's, and integers within 2**53; ``_plain`` checks that
-# (a quick walk), else ``_write`` spells every value out itself.
-_FAST = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
-)
+# msgspec writes exactly RFC 8785's form for values with ASCII keys (sorted by code point, which
+# for ASCII is the UTF-16 order), integers within 2**53 and floats in fixed notation that
+# ECMAScript writes as repr does; ``_plain`` checks that (a quick walk), else ``_write`` spells
+# every value out itself. msgspec took 2.7 us for a transfer's entry, the json module 15 us and
+# ``_write`` 28 us; tests/evidence/test_canonical.py holds the two paths to the same bytes.
+_FAST = msgspec.json.Encoder(order="sorted")
 
 
 def canonical(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of ``value``."""
-    if _plain(value):
-        text = _FAST.encode(value)
-    else:
+    try:
+        if _plain(value):
+            return _FAST.encode(value)
         parts: list[str] = []
         _write(value, parts)
-        text = "".join(parts)
-    try:
-        return text.encode("utf-8")
+        return "".join(parts).encode("utf-8")
     except UnicodeEncodeError:
         raise NotCanonicalisable("a string holds a lone surrogate") from None
 
@@ -59,8 +58,11 @@ def _plain(value: Any) -> bool:
         )
     if kind is list:
         return all(type(v) is str for v in value) or all(_plain(v) for v in value)
-    if kind is float:
-        return math.isfinite(value) and value != 0 and repr(value) == number(value)
+    if kind is float:  # in fixed notation, where msgspec, repr and ECMAScript agree
+        if not math.isfinite(value) or value == 0:
+            return False
+        text = repr(value)
+        return "e" not in text and text == number(value)
     return False
 
 

@@ -167,21 +167,23 @@ async def transfers_holding(
     """
     kinds = key.subjects_of(identifier)
     db = sql.client()
-    contains = "position($1 in subjects) > 0"
+    search = "position(${n} in subjects) > 0"
     if db.capabilities.dialect != "postgres":
-        contains = "instr(subjects, $1) > 0"
+        search = "instr(subjects, ${n}) > 0"
+    contains = " OR ".join(search.format(n=n) for n in range(1, len(kinds) + 1))
+    rows = await sql.fetch(
+        db,
+        f'SELECT transfer_id, subjects, fieldsets FROM "{_HELD}" WHERE {contains}',  # noqa: S608
+        *[bytes.fromhex(subject) for subject in kinds],
+    )
     by_transfer: dict[uuid.UUID, tuple[set[str], set[str]]] = {}
-    for subject, kind in kinds.items():
-        rows = await sql.fetch(
-            db,
-            f'SELECT transfer_id, subjects, fieldsets FROM "{_HELD}" WHERE {contains}',  # noqa: S608
-            bytes.fromhex(subject),
-        )
-        for row in rows:
-            place = place_of(sql.as_bytes(row["subjects"]), subject)
+    for row in rows:
+        packed = sql.as_bytes(row["subjects"])
+        names = _NAMES.to_python_value(row["fieldsets"])
+        for subject, kind in kinds.items():
+            place = place_of(packed, subject)
             if place is None:
-                continue  # the bytes matched across two rows' boundary, not one subject
-            names = _NAMES.to_python_value(row["fieldsets"])
+                continue  # not this subject, or bytes matched across two rows' boundary
             found = by_transfer.setdefault(sql.as_uuid(row["transfer_id"]), (set(), set()))
             found[0].add(names[place])
             found[1].add(kind)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.evidence.canonical import NotCanonicalisable, canonical, number
 
@@ -89,7 +91,7 @@ def test_an_entry_is_compact_sorted_utf8() -> None:
 
 
 def test_the_fast_path_writes_what_the_spelled_out_path_writes() -> None:
-    """``canonical`` hands values it can prove plain to the json module's C encoder; on 20,000
+    """``canonical`` hands values it can prove plain to msgspec's encoder; on 20,000
     random values (floats, non-ASCII and astral keys, escapes, nesting) both give the same
     bytes."""
     import random
@@ -116,3 +118,35 @@ def test_the_fast_path_writes_what_the_spelled_out_path_writes() -> None:
         parts: list[str] = []
         module._write(item, parts)
         assert canonical(item) == "".join(parts).encode("utf-8"), item
+
+
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1e21, 1e-7, 123456789012345.6, 0.0001, 5e-324, 1.7976931348623157e308])
+    | st.text()
+)
+_VALUES = st.recursive(
+    _LEAVES, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_VALUES)
+def test_every_value_either_path_takes_gives_the_rfcs_bytes(value: object) -> None:
+    """Whatever hypothesis finds (any float, any text, any nesting): the bytes ``canonical``
+    gives are those of the spelled-out RFC 8785 writer. msgspec writes 1e21 as ``1e21`` where
+    the RFC wants ``1e+21``: such floats must take the spelled-out path."""
+    from gateway.evidence import canonical as module
+
+    parts: list[str] = []
+    try:
+        module._write(value, parts)
+        expected = "".join(parts).encode("utf-8")
+    except (NotCanonicalisable, UnicodeEncodeError):
+        with pytest.raises(NotCanonicalisable):
+            canonical(value)
+        return
+    assert canonical(value) == expected
