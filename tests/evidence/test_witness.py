@@ -29,10 +29,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gateway import samples
 from gateway.evidence import database as sql
-from gateway.evidence.checkpoint import open_checkpoint
+from gateway.evidence.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from gateway.evidence.cosignature import parse_cosigner_key
 from gateway.evidence.note import MalformedKey
-from gateway.evidence.sealer import Sealer, signing_key
+from gateway.evidence.sealer import Sealer, append_line, signing_key
+from gateway.evidence.verify import verify
 from gateway.evidence.witness import Witness
 from gateway.settings import Settings, SettingsError
 from tests.conftest import RunningGateway
@@ -388,6 +389,26 @@ async def test_a_witness_that_does_not_trust_the_log_key_is_a_warning(
     await _until(lambda: any(r.status == 403 for r in witness.requests), "a 403")
     await _until(lambda: any("answered 403" in r.getMessage() for r in caplog.records), "a warning")
     assert _cosignatures(gateway.settings) == []
+
+
+async def test_verify_reads_the_cosignature_file(start_gateway: Any, witness: FakeWitness) -> None:
+    """``verify`` checks the cosigned checkpoints like the checkpoint file's: a real log with
+    cosignatures verifies; a cosigned checkpoint larger than the database's latest (as after a
+    rollback that the checkpoint file did not show) is named."""
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    await _witnessed(gateway, witness)
+    settings = gateway.settings
+    await _until(lambda: _cosignatures(settings), "kept")
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    files = (settings.checkpoint_file, settings.cosignature_file)
+    assert (await verify(signer.verifier(), *files)).ok
+    later = sign_checkpoint(Checkpoint(settings.log_origin, 999, b"\1" * 32), signer).decode()
+    append_line(settings.cosignature_file, json.dumps({"size": 999, "note": later}) + "\n")
+    report = await verify(signer.verifier(), *files)
+    assert any(
+        p.startswith("the cosignature file holds checkpoint 999") and "rolled back" in p
+        for p in report.problems
+    ), report.problems
 
 
 def test_the_witness_key_is_a_cosigner_vkey() -> None:
