@@ -62,7 +62,7 @@ class Cosigner:
             raise InvalidSignature("a cosignature is 8 bytes of time and 64 of signature")
         timestamp = int.from_bytes(signature.signature[:8], "big")
         if timestamp > MAX_TIMESTAMP:
-            raise InvalidSignature("a cosignature's time is below 2**63")
+            raise InvalidSignature("a cosignature's time must be below 2**63")
         message = cosigned_message(checkpoint_text, timestamp)
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(

@@ -59,7 +59,7 @@ class Cosigned:
 
 
 class Witness:
-    """Sends checkpoints to one witness, in the background, newest first."""
+    """Sends checkpoints to one witness, in the background, only ever the newest."""
 
     def __init__(
         self,
