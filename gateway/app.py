@@ -30,6 +30,7 @@ from gateway.evidence.integrity import DatabaseIntegrity
 from gateway.evidence.log import NoTransferLog, TransferLog
 from gateway.evidence.sealer import Sealer, signing_key
 from gateway.evidence.subject_index import DatabaseSubjectIndex, gateway_key
+from gateway.evidence.witness import Witness
 from gateway.problems import PROBLEM_TYPES, problem_response
 from gateway.register import api as register_api
 from gateway.register import loading
@@ -102,11 +103,16 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         sealer = None
         if not settings.bench_without_log:
             signer = signing_key(settings.log_key_file, settings.log_origin, create=True)
+            witness = None
+            if settings.witness_url:
+                witness = Witness(
+                    settings.witness_url,
+                    signer.verifier(),
+                    settings.cosignature_file,
+                    cosigner=settings.cosigner,
+                )
             sealer = Sealer(
-                signer,
-                settings.checkpoint_file,
-                interval=settings.seal_interval,
-                witness_url=settings.witness_url,
+                signer, settings.checkpoint_file, interval=settings.seal_interval, witness=witness
             )
             await sealer.start()
         app.state.sealer = sealer

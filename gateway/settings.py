@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from gateway.evidence.cosignature import Cosigner, parse_cosigner_key
+from gateway.evidence.note import MalformedKey
 from gateway.formats.bounds import Bounds
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -118,11 +120,13 @@ class Settings:
     secrets_file: Path | None = None
     secrets_key_file: Path | None = None
     # The transfer log as evidence (docs/evidence.md): its name in checkpoints, the signing key
-    # and the copy of every checkpoint outside the database, an optional witness.
+    # and the copy of every checkpoint outside the database, an optional witness
+    # (c2sp.org/tlog-witness: its submission prefix) and its cosigner vkey (type 0x04).
     log_origin: str = "poortwachter.local/transfer-log"
     log_key_file: Path = Path("var/log-signing.key")
     checkpoint_file: Path = Path("var/checkpoints.jsonl")
     witness_url: str | None = None
+    witness_key: str | None = None
     seal_interval: float = 0.5  # seconds between the sealer's rounds
 
     @classmethod
@@ -186,6 +190,7 @@ class Settings:
             log_key_file=home / environ.get("GATEWAY_LOG_KEY_FILE", defaults.log_key_file),
             checkpoint_file=home / environ.get("GATEWAY_CHECKPOINT_FILE", defaults.checkpoint_file),
             witness_url=environ.get("GATEWAY_WITNESS_URL") or None,
+            witness_key=environ.get("GATEWAY_WITNESS_KEY") or None,
             seal_interval=number("seal_interval", defaults.seal_interval),
         )
         settings.zone  # noqa: B018 - fail at start-up, not at the first request
@@ -216,6 +221,7 @@ class Settings:
             raise SettingsError("GATEWAY_MAX_DECOMPRESSION_RATIO must be 0 (off) or at least 1")
         if settings.subject_retention_days < 1:
             raise SettingsError("GATEWAY_SUBJECT_RETENTION_DAYS must be at least 1")
+        settings.cosigner  # noqa: B018 - a wrong witness key fails the start
         return settings
 
     @property
@@ -224,6 +230,24 @@ class Settings:
             return ZoneInfo(self.timezone)
         except (KeyError, ValueError) as error:
             raise SettingsError(f"GATEWAY_TIMEZONE={self.timezone!r} is not a time zone") from error
+
+    @property
+    def cosigner(self) -> Cosigner | None:
+        """The witness's cosigning key, to verify its cosignatures with (None: unverified)."""
+        if self.witness_key is None:
+            return None
+        try:
+            return parse_cosigner_key(self.witness_key)
+        except MalformedKey as error:
+            raise SettingsError(
+                f"GATEWAY_WITNESS_KEY is not a witness's verifier key "
+                f"(<name>+<key id>+<base64 of 0x04 and the Ed25519 key>): {error}"
+            ) from None
+
+    @property
+    def cosignature_file(self) -> Path:
+        """The witness's cosignatures, beside the checkpoint file (docs/evidence.md)."""
+        return self.checkpoint_file.with_name("cosignatures.jsonl")
 
     @property
     def bounds(self) -> Bounds:

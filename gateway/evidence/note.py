@@ -156,23 +156,31 @@ def generate_signer(name: str) -> Signer:
     return Signer(name, seed)
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """SHA-256(key name || 0x0A || 0x01 || 32-byte public key)[:4] as a big-endian uint32,
-    signed-note "Ed25519 signatures"."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> int:
+    """SHA-256(key name || 0x0A || key type || public key)[:4] as a big-endian uint32,
+    signed-note "Ed25519 signatures" (type 0x01; tlog-cosignature's keys are type 0x04)."""
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([key_type]) + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 
 def parse_verifier_key(text: str) -> Verifier:
     """A Verifier from ``<name>+<hex key id>+<base64(0x01 || public key)>``, its id checked."""
+    name, claimed_id, public_key = split_verifier_key(text, ED25519)
+    verifier = Verifier(name, public_key)
+    if claimed_id != verifier.key_id:
+        raise MalformedKey("the verifier key's id does not match its name and key")
+    return verifier
+
+
+def split_verifier_key(text: str, key_type: int) -> tuple[str, int, bytes]:
+    """The name, claimed key id and key material of a vkey ``<name>+<hex key id>+<base64(type
+    byte || key)>`` of ``key_type``; the caller checks the id, which depends on the type."""
     parts = text.split("+", 2)
     if len(parts) != 3:
         raise MalformedKey("a verifier key is <name>+<key id>+<key>")
     name, hex_id, encoded = parts
-    verifier = Verifier(name, _key_bytes(encoded))
-    if _parse_id(hex_id) != verifier.key_id:
-        raise MalformedKey("the verifier key's id does not match its name and key")
-    return verifier
+    _check_name(name, MalformedKey)
+    return name, _parse_id(hex_id), _key_bytes(encoded, key_type)
 
 
 def parse_signer_key(text: str) -> Signer:
@@ -182,7 +190,7 @@ def parse_signer_key(text: str) -> Signer:
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise MalformedKey("a signer key is PRIVATE+KEY+<name>+<key id>+<key>")
     name, hex_id, encoded = parts[2:]
-    signer = Signer(name, _key_bytes(encoded))
+    signer = Signer(name, _key_bytes(encoded, ED25519))
     if _parse_id(hex_id) != signer.verifier().key_id:
         raise MalformedKey("the signer key's id does not match its name and key")
     return signer
@@ -271,10 +279,10 @@ def _check_name(name: str, error: type[NoteError]) -> None:
         raise error("a key name is UTF-8") from None
 
 
-def _key_bytes(encoded: str) -> bytes:
+def _key_bytes(encoded: str, key_type: int) -> bytes:
     blob = _strict_base64(encoded, MalformedKey)
-    if not blob or blob[0] != ED25519:
-        raise MalformedKey("only Ed25519 keys (type 0x01) are known")
+    if not blob or blob[0] != key_type:
+        raise MalformedKey(f"only keys of type 0x{key_type:02x} are known here")
     return blob[1:]
 
 

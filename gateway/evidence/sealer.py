@@ -16,8 +16,8 @@ later still, the gateway that passed the gap seals it when it appears (for ``LAT
 after the entries already sealed; leaf order is ``log_leaf``'s, not the sequence's.
 
 After the commit the checkpoint is appended to the checkpoint file, outside the database, and
-POSTed to the witness URL if one is configured (best effort: a failure is logged, transfers
-never wait for it).
+handed to the witness client if one is configured (``gateway.evidence.witness``: best effort,
+in its own task; a failure is logged, transfers never wait for it).
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -47,6 +46,9 @@ from gateway.evidence.signing import (
     verifier_key,
 )
 from gateway.evidence.tree import CompactRange, edge_nodes
+
+if TYPE_CHECKING:
+    from gateway.evidence.witness import Witness
 
 logger = logging.getLogger("gateway.sealer")
 
@@ -92,22 +94,21 @@ class Sealer:
         checkpoint_file: Path,
         *,
         interval: float = 0.5,
-        witness_url: str | None = None,
+        witness: Witness | None = None,
     ) -> None:
         self._signer = signer
         self._file = checkpoint_file
         self._interval = interval
-        self._witness_url = witness_url
+        self._witness = witness
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._gaps: dict[int, float] = {}  # passed sequence numbers -> when they were passed
         self._edge: CompactRange | None = None  # the tree as this sealer last left it
         self._file_checked = False
-        self._witness: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        if self._witness_url:
-            self._witness = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
+        if self._witness is not None:
+            await self._witness.start()
         self._task = asyncio.create_task(self._run(), name="log-sealer")
 
     async def stop(self) -> None:
@@ -118,7 +119,7 @@ class Sealer:
             await self._task
             self._task = None
         if self._witness is not None:
-            await self._witness.close()
+            await self._witness.stop()
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -238,19 +239,8 @@ class Sealer:
             await asyncio.to_thread(append_line, self._file, line)
         except OSError as error:
             logger.error("cannot append to the checkpoint file %s: %s", self._file, error)
-        if self._witness is not None and self._witness_url:
-            asyncio.get_running_loop().create_task(self._send(note))
-
-    async def _send(self, note: str) -> None:
-        assert self._witness is not None and self._witness_url
-        try:
-            async with self._witness.post(
-                self._witness_url, data=note.encode("utf-8"), headers={"Content-Type": "text/plain"}
-            ) as answer:
-                if answer.status >= 300:
-                    logger.warning("the witness answered %d to a checkpoint", answer.status)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            logger.warning("cannot send the checkpoint to the witness: %s", type(error).__name__)
+        if self._witness is not None:
+            self._witness.submit(checkpoint, note)
 
     async def _catch_up_file(self) -> None:
         """After a restart: the database's latest checkpoint into the file, if it is newer

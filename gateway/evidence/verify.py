@@ -12,7 +12,8 @@ What it checks, in order, naming the first thing that does not match:
    below it and older than a minute they were put there afterwards;
 4. the checkpoint file: every checkpoint in it is signed by the log's key and is in the
    database with the same root; one beyond the database's latest means the database was rolled
-   back;
+   back. The same for the witness's cosignature file, whose checkpoints a witness has vouched
+   for (their cosignatures are checked where they are received: gateway.evidence.witness);
 5. every ``transfer`` row: equal, column by column, to its begin (or refused) entry with its
    outcome entry over it, and every transfer in the log has its row.
 """
@@ -135,15 +136,18 @@ class _Log:
             self.problem(f"entry {seq} is of no known kind")
 
 
-async def verify(verifier: Verifier, checkpoint_file: Path | None) -> Report:
+async def verify(
+    verifier: Verifier, checkpoint_file: Path | None, cosignature_file: Path | None = None
+) -> Report:
     """Check the whole log (see the module's docstring); the result is also stored."""
     report = Report()
     log = _Log(report)
     db = sql.client()
     roots = await _tree(log, db, verifier)
     await _unsealed(log, db)
-    if checkpoint_file is not None:
-        await _checkpoint_file(log, db, verifier, checkpoint_file, roots)
+    for path, label in ((checkpoint_file, "checkpoint"), (cosignature_file, "cosignature")):
+        if path is not None:
+            await _checkpoint_file(log, db, verifier, path, roots, f"the {label} file")
     _outcomes(log)
     await _transfers(log)
     rows = await sql.fetch(db, "SELECT count(*) AS n FROM log_entry")
@@ -306,9 +310,9 @@ async def _transfers(log: _Log) -> None:
 
 
 async def _checkpoint_file(
-    log: _Log, db: Any, verifier: Verifier, path: Path, roots: dict[int, bytes]
+    log: _Log, db: Any, verifier: Verifier, path: Path, roots: dict[int, bytes], label: str
 ) -> None:
-    """Step 5: the copy of the checkpoints outside the database."""
+    """Step 4: a copy of the checkpoints outside the database."""
     rows = await sql.fetch(db, "SELECT max(size) AS size FROM log_checkpoint")
     latest = -1 if rows[0]["size"] is None else int(rows[0]["size"])
     for item in read_checkpoint_file(path):
@@ -316,14 +320,14 @@ async def _checkpoint_file(
         try:
             opened = open_checkpoint(item["note"].encode("utf-8"), verifier.name, [verifier])
         except (NoteError, InvalidCheckpoint):
-            log.problem(f"the checkpoint file's checkpoint {size} is not signed by the log's key")
+            log.problem(f"{label}'s checkpoint {size} is not signed by the log's key")
             continue
         if opened.size > latest:
             log.problem(
-                f"the checkpoint file holds checkpoint {opened.size}, the database's latest is "
+                f"{label} holds checkpoint {opened.size}, the database's latest is "
                 f"{latest}: the database was rolled back or its checkpoints deleted"
             )
         elif opened.size in roots and roots[opened.size] != opened.root_hash:
-            log.problem(f"the checkpoint file's checkpoint {opened.size} differs from the log")
+            log.problem(f"{label}'s checkpoint {opened.size} differs from the log")
         elif opened.size not in roots:
-            log.problem(f"the checkpoint file's checkpoint {opened.size} is not in the database")
+            log.problem(f"{label}'s checkpoint {opened.size} is not in the database")

@@ -1,5 +1,6 @@
 """The sealer as the gateway runs it: checkpoints in the database, the file and the witness; a
-restarted sealer carries on from what is committed."""
+restarted sealer carries on from what is committed. The witness protocol itself is tested
+against a real witness in test_witness.py."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ async def test_each_checkpoint_goes_to_the_file_and_the_witness(
     start_gateway: Any, upstream: Upstream
 ) -> None:
     """Within about a second of a transfer its entries are in a signed checkpoint, which is
-    also a line of the checkpoint file and a POST to the witness URL, signed by the log's key."""
+    also a line of the checkpoint file and an add-checkpoint request to the witness (the first
+    one from ``old 0``, without proof), signed by the log's key."""
     gateway: RunningGateway = await start_gateway(witness_url=upstream.url + "witness")
     assert (await gateway.push(samples.sync(1))).status_code == 200
     await gateway.app.state.gateway.log.flush()
@@ -48,12 +50,14 @@ async def test_each_checkpoint_goes_to_the_file_and_the_witness(
     opened = open_checkpoint(lines[-1]["note"].encode(), settings.log_origin, [verifier])
     assert opened.size == 2
     for _ in range(100):
-        posted = [r for r in upstream.received if r.path.endswith("/witness")]
+        posted = [r for r in upstream.received if r.path.endswith("/witness/add-checkpoint")]
         if posted:
             break
         await asyncio.sleep(0.05)
-    assert posted and posted[-1].method == "POST"
-    assert open_checkpoint(posted[-1].body, settings.log_origin, [verifier]).size >= 1
+    assert posted and posted[0].method == "POST"
+    assert posted[0].body.startswith(b"old 0\n\n")
+    note = posted[0].body.removeprefix(b"old 0\n\n")
+    assert open_checkpoint(note, settings.log_origin, [verifier]).size >= 1
 
 
 async def test_a_new_sealer_carries_on_from_the_stored_tree(start_gateway: Any) -> None:
