@@ -351,6 +351,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f" ({worst[1]:,} pupil{'s' if worst[1] != 1 else ''})" if worst else ""
         )
         found.append(_target(name, worst[0] * 100 if worst else None, 20.0, "%", higher=False))
+        at_100 = next((cost for cost, pupils in costs if pupils == 100), None)
+        name = f"logging cost, {database}, 100 pupils (issue #11: evidence log and subject index)"
+        found.append(_target(name, at_100 * 100 if at_100 is not None else None, 20.0, "%", False))
     memory = results.get("memory")
     found.append(
         _target(
