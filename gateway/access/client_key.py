@@ -66,12 +66,13 @@ def present(
     return encrypted
 
 
-def unencrypted(key: Path, name: str) -> str:
-    """The warning for a plain key, saying how to encrypt it under a passphrase ``name``."""
+def unencrypted(key: Path, written: str, name: str) -> str:
+    """The warning for a plain key (``client_key: written``), saying how to encrypt it under a
+    passphrase kept as the secret ``name``."""
     return (
         f"{key} lies on disk unencrypted; encrypt it under a passphrase kept as a secret: "
         f"openssl pkcs8 -topk8 -v2 aes-256-cbc -in {key} -out {key}.enc -passout file:PASSFILE, "
-        f"poortwachter secrets set {name} < PASSFILE, then client_key: {key.name}.enc and "
+        f"poortwachter secrets set {name} < PASSFILE, then client_key: {written}.enc and "
         f"client_key_password: {{env: {name}}} (docs/operations.md)"
     )
 

@@ -164,12 +164,9 @@ class Access:
                 return None
             if "client_key" in spec and not encrypted:
                 name = f"{str(where[-1]).upper().replace('-', '_')}_CLIENT_KEY_PASSWORD"
-                key = config_dir / spec["client_key"]
-                warnings.append(
-                    document.problem(
-                        [*where, "tls", "client_key"], client_key.unencrypted(key, name)
-                    )
-                )
+                written = spec["client_key"]
+                warning = client_key.unencrypted(config_dir / written, written, name)
+                warnings.append(document.problem([*where, "tls", "client_key"], warning))
         return cls(credential, tls)
 
 
