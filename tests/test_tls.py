@@ -373,10 +373,16 @@ MUTUAL = "    tls: {ca_file: ca.pem, client_cert: client1.pem, client_key: clien
     ids=["tls-1.3", "supplier-only-speaks-tls-1.2"],
 )
 async def test_mutual_tls_to_the_supplier_presents_the_configured_certificate(
-    max_version: ssl.TLSVersion | None, version: str, tmp_path: Path, database_url: str, pki: PKI
+    max_version: ssl.TLSVersion | None,
+    version: str,
+    tmp_path: Path,
+    database_url: str,
+    pki: PKI,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """With ca_file, client_cert and client_key (relative to the config directory) the transfer
-    arrives over TLS (1.2 allowed by default) and the supplier sees client1's certificate."""
+    arrives over TLS (1.2 allowed by default) and the supplier sees client1's certificate. The
+    key is plain: still accepted, with a warning in the log at start."""
     async with tls_upstream(pki, max_version=max_version) as supplier:
         config = config_dir_with(tmp_path, pki, MUTUAL)
         environ = {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url}
@@ -389,6 +395,7 @@ async def test_mutual_tls_to_the_supplier_presents_the_configured_certificate(
             [entry] = await gateway.transfers()
             assert entry["outcome"] == "forwarded"
             assert entry["body_sha256"] == hashlib.sha256(received["body"]).hexdigest()
+    assert f"{config / 'client1.key'} lies on disk unencrypted" in caplog.text
 
 
 @pytest.mark.parametrize(
