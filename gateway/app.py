@@ -51,6 +51,8 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
     """The gateway for ``settings``. Contracts and config are read now: a problem stops here."""
     environ = os.environ if environ is None else environ
     enforced = loading.load(settings, environ)
+    for warning in enforced.warnings:
+        logger.warning("config: %s", warning)
     gateway = Gateway(
         settings=settings,
         register=enforced.register,

@@ -213,6 +213,8 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         )
     for supplier in enforced.suppliers.values():
         print(f"ok  supplier {supplier.slug} -> {supplier.upstream}")
+    for warning in enforced.warnings:
+        print(f"warn  {warning}")
     for notice in enforced.notices:
         print(f"warn  {notice}")
     if enforced.notices:

@@ -28,11 +28,13 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from gateway import samples
 from gateway.access import keys
+from gateway.access.secrets import SecretFiles
 from gateway.app import create_app
 from gateway.register.loading import InvalidConfiguration
 from gateway.settings import Settings
 from tests.conftest import ROOT, SCHOOL, Upstream
 from tests.processes import cli, served
+from tests.test_cli import cli as command
 
 # --- a test PKI --------------------------------------------------------------------------------
 
@@ -273,10 +275,14 @@ class InProcess:
 
 @contextlib.asynccontextmanager
 async def in_process_gateway(
-    database_url: str, config_dir: Path, environ: dict[str, str]
+    database_url: str, config_dir: Path, environ: dict[str, str], **overrides: Any
 ) -> AsyncIterator[InProcess]:
     settings = Settings(
-        database_url=database_url, contracts_dir=ROOT / "contracts", config_dir=config_dir, port=0
+        database_url=database_url,
+        contracts_dir=ROOT / "contracts",
+        config_dir=config_dir,
+        port=0,
+        **overrides,
     )
     app = create_app(settings, environ)
     server = uvicorn.Server(
@@ -367,10 +373,16 @@ MUTUAL = "    tls: {ca_file: ca.pem, client_cert: client1.pem, client_key: clien
     ids=["tls-1.3", "supplier-only-speaks-tls-1.2"],
 )
 async def test_mutual_tls_to_the_supplier_presents_the_configured_certificate(
-    max_version: ssl.TLSVersion | None, version: str, tmp_path: Path, database_url: str, pki: PKI
+    max_version: ssl.TLSVersion | None,
+    version: str,
+    tmp_path: Path,
+    database_url: str,
+    pki: PKI,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """With ca_file, client_cert and client_key (relative to the config directory) the transfer
-    arrives over TLS (1.2 allowed by default) and the supplier sees client1's certificate."""
+    arrives over TLS (1.2 allowed by default) and the supplier sees client1's certificate. The
+    key is plain: still accepted, with a warning in the log at start."""
     async with tls_upstream(pki, max_version=max_version) as supplier:
         config = config_dir_with(tmp_path, pki, MUTUAL)
         environ = {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url}
@@ -383,6 +395,7 @@ async def test_mutual_tls_to_the_supplier_presents_the_configured_certificate(
             [entry] = await gateway.transfers()
             assert entry["outcome"] == "forwarded"
             assert entry["body_sha256"] == hashlib.sha256(received["body"]).hexdigest()
+    assert f"{config / 'client1.key'} lies on disk unencrypted" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -478,3 +491,133 @@ def test_missing_credential_variable_stops_the_gateway_naming_it(tmp_path: Path)
     assert "BP_KEY" in str(raised.value)
     assert any("BP_KEY" in str(problem) for problem in raised.value.problems)
     create_app(settings, {"BP_KEY": "set"})  # and with it set, it starts
+
+
+# --- (d) an encrypted client key, its passphrase a secret --------------------------------------
+
+PASSPHRASE = "client1-passphrase-5e0b"
+ENCRYPTED = (
+    "    tls:\n      ca_file: ca.pem\n      client_cert: client1.pem\n"
+    "      client_key: client1.key.enc\n"
+    "      client_key_password: {env: BASISPOORT_CLIENT_KEY_PASSWORD}\n"
+)
+
+
+def encrypted_key_config(
+    tmp_path: Path, pki: PKI, *, stored: str | None = PASSPHRASE, key: Issued | None = None
+) -> tuple[Path, SecretFiles]:
+    """A config directory with ``key`` (client1's) encrypted under PASSPHRASE as client1.key.enc
+    and no plain key, and a secrets file holding ``stored`` as the passphrase (None: not)."""
+    config = config_dir_with(tmp_path, pki, ENCRYPTED)
+    (config / "client1.key").unlink()
+    private_key = serialization.load_pem_private_key((key or pki.client1).key.read_bytes(), None)
+    (config / "client1.key.enc").write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(PASSPHRASE.encode()),  # PBES2, AES-256-CBC
+        )
+    )
+    store = SecretFiles(tmp_path / "var" / "secrets.json", tmp_path / "var" / "secrets.key")
+    store.set("BASISPOORT_TOKEN", "bp-token")  # a secrets file that does exist
+    if stored is not None:
+        store.set("BASISPOORT_CLIENT_KEY_PASSWORD", stored)
+    return config, store
+
+
+def secrets_env(store: SecretFiles, config: Path) -> dict[str, str]:
+    """What ``poortwachter`` commands need to see this config and these secrets."""
+    return {"GATEWAY_CONFIG_DIR": str(config), "GATEWAY_SECRETS_FILE": str(store.secrets_file),
+            "GATEWAY_SECRETS_KEY_FILE": str(store.key_file)}  # fmt: skip
+
+
+async def test_encrypted_client_key_opens_with_the_stored_passphrase_and_survives_rotation(
+    tmp_path: Path, database_url: str, pki: PKI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With only the encrypted key on disk and its passphrase only in the secrets file, the
+    supplier (which demands a client certificate) receives the transfer with client1's
+    certificate; after `poortwachter secrets rotate` the running gateway still sends and a
+    gateway started from the rotated files does too. The passphrase is never logged."""
+    config, store = encrypted_key_config(tmp_path, pki)
+    files = {"secrets_file": store.secrets_file, "secrets_key_file": store.key_file}
+    async with tls_upstream(pki) as supplier:
+        environ = {"GATEWAY_UPSTREAM_BASISPOORT": supplier.url}  # no passphrase in it
+        async with in_process_gateway(database_url, config, environ, **files) as gateway:
+            assert (await gateway.push()).status_code == 200
+            rotated = await command(
+                "secrets", "rotate", database=None, **secrets_env(store, config)
+            )
+            assert "re-encrypted 2 secret(s)" in rotated.out, rotated.err
+            assert (await gateway.push()).status_code == 200  # running: holds the key in memory
+        assert [key for _, _, key in store.listing()] == [1, 1]  # all under the new key
+        assert len(store.keys()) == 2
+        async with in_process_gateway(database_url, config, environ, **files) as restarted:
+            assert (await restarted.push()).status_code == 200
+            assert [e["outcome"] for e in await restarted.transfers()] == ["forwarded"] * 3
+        presented = [received["client_cert_sha256"] for received in supplier.received]
+        assert presented == [pki.client1.sha256] * 3
+    assert PASSPHRASE not in caplog.text
+    assert "unencrypted" not in caplog.text
+
+
+REFUSED_CLIENT_KEYS = [
+    # (case, passphrase stored, key encrypted, setting at fault, what the message says)
+    ("wrong passphrase", "not-the-passphrase", None, "tls.client_key_password",
+     "the passphrase in BASISPOORT_CLIENT_KEY_PASSWORD does not decrypt"),
+    ("secret missing", None, None, "tls.client_key_password.env",
+     "BASISPOORT_CLIENT_KEY_PASSWORD is not set: neither in the environment nor in the secrets"),
+    ("key of another certificate", PASSPHRASE, "client2", "tls.client_key",
+     "is not the private key of the certificate in"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "stored", "other_key", "setting", "says"),
+    REFUSED_CLIENT_KEYS,
+    ids=[r[0] for r in REFUSED_CLIENT_KEYS],
+)
+async def test_an_unusable_client_key_stops_start_up_and_check_without_the_passphrase(
+    case: str,
+    stored: str | None,
+    other_key: str | None,
+    setting: str,
+    says: str,
+    tmp_path: Path,
+    pki: PKI,
+) -> None:
+    """A wrong passphrase, a missing secret, or a key that is not the certificate's fails
+    closed: create_app refuses to make a gateway and `poortwachter check` exits 1, each with one
+    problem naming suppliers.yaml, its line and the setting; neither passphrase is shown."""
+    key = pki.client2 if other_key == "client2" else None
+    config, store = encrypted_key_config(tmp_path, pki, stored=stored, key=key)
+    settings = Settings(
+        database_url=f"sqlite://{tmp_path / 'unused.sqlite3'}", contracts_dir=ROOT / "contracts",
+        config_dir=config, secrets_file=store.secrets_file, secrets_key_file=store.key_file,
+    )  # fmt: skip
+    with pytest.raises(InvalidConfiguration) as raised:
+        create_app(settings, {"GATEWAY_UPSTREAM_BASISPOORT": "https://127.0.0.1:9/"})
+    [problem] = raised.value.problems
+    assert problem.file == str(config / "suppliers.yaml")
+    assert problem.location == f"suppliers.basispoort.{setting}"
+    assert problem.line is not None and says in problem.message
+    checked = await command("check", database=None, **secrets_env(store, config))
+    assert checked.code == 1
+    assert f"suppliers.yaml:{problem.line} at suppliers.basispoort.{setting}: " in checked.err
+    assert says in checked.err and "Traceback" not in checked.err
+    for passphrase in (PASSPHRASE, "not-the-passphrase"):
+        assert passphrase not in str(raised.value) + checked.out + checked.err
+
+
+async def test_check_warns_of_a_client_key_in_the_clear_and_says_how_to_encrypt_it(
+    tmp_path: Path, pki: PKI
+) -> None:
+    """A plain client key still works (exit 0), but check warns that it lies on disk
+    unencrypted, naming the file and the commands that encrypt it."""
+    config = config_dir_with(tmp_path, pki, MUTUAL)
+    checked = await command("check", database=None, GATEWAY_CONFIG_DIR=str(config))
+    assert checked.code == 0, checked.err
+    [warning] = [line for line in checked.out.splitlines() if "client_key" in line]
+    assert warning.startswith("warn  ")
+    assert f"{config / 'client1.key'} lies on disk unencrypted" in warning
+    assert "openssl pkcs8 -topk8 -v2 aes-256-cbc" in warning
+    assert "poortwachter secrets set BASISPOORT_CLIENT_KEY_PASSWORD" in warning

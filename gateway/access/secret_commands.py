@@ -1,6 +1,6 @@
-"""``poortwachter secrets set|list|remove|rotate``: supplier credentials encrypted at rest
-(``gateway.access.secrets``). A value is read from stdin, never from the command line, and
-never printed."""
+"""``poortwachter secrets set|list|remove|rotate``: supplier credentials and client-key
+passphrases encrypted at rest (``gateway.access.secrets``). A value is read from stdin, never
+from the command line, and never printed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def add(commands: Any) -> None:
         "set", help="store a secret under NAME; the value is read from stdin (first line)"
     )
     put.add_argument(
-        "name", help="the name suppliers.yaml's credentials: env: gives, e.g. BP_TOKEN"
+        "name",
+        help="the name a credentials: or tls.client_key_password: env: gives, e.g. BP_TOKEN",
     )
     put.set_defaults(run=_set)
     listing = actions.add_parser("list", help="names, when set, and under which key (no values)")

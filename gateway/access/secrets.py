@@ -5,7 +5,9 @@ The secrets file (``GATEWAY_SECRETS_FILE``) maps a name to a Fernet token (AES-1
 HMAC-SHA256, from ``cryptography``); the key file (``GATEWAY_SECRETS_KEY_FILE``) holds one
 Fernet key a line, the newest first. A name stands where an environment variable would:
 ``credentials: {env: BASISPOORT_TOKEN}`` in ``config/suppliers.yaml`` finds the secret
-``BASISPOORT_TOKEN`` when the environment does not set it (the environment wins).
+``BASISPOORT_TOKEN`` when the environment does not set it (the environment wins). The
+passphrase of an encrypted client-certificate key (``tls.client_key_password: {env: NAME}``,
+``gateway.access.client_key``) is found the same way.
 
 Rotation without downtime: ``rotate`` first adds a new key at the top of the key file, then
 re-encrypts every secret under it; the old keys stay below it, so a gateway starting at any

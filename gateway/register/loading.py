@@ -37,6 +37,9 @@ class Enforced:
     texts: tuple[contract_files.ContractText, ...] = ()  # the contract files as read
     schools_text: str | None = None  # config/schools.yaml as read (None: no such file)
     sources: sources.Sources = field(default_factory=sources.Sources)  # the LAS, for pulls
+    # Config that works but should not stay as it is (a client key in the clear): warnings
+    # for `check` and for the log at start-up.
+    warnings: tuple[Problem, ...] = ()
 
 
 def _unusable(settings: Settings, supplier: Supplier) -> Problem | None:
@@ -61,12 +64,13 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         for name in payload_schema.PAYLOAD_FORMATS
     }
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     endpoints: dict[str, Supplier] = {}
     if settings.secrets_file is not None and settings.secrets_key_file is not None:
         files = secrets.SecretFiles(settings.secrets_file, settings.secrets_key_file)
-        environ = secrets.with_secrets(files, environ)  # credentials stored encrypted
+        environ = secrets.with_secrets(files, environ)  # credentials, key passphrases
     try:
-        endpoints = suppliers.load(settings.suppliers_file, settings.schemas_dir, environ)
+        endpoints = suppliers.load(settings.suppliers_file, settings.schemas_dir, environ, warnings)
         named: Iterable[str] = endpoints
     except suppliers.SupplierConfigError as error:
         problems.extend(error.problems)
@@ -74,7 +78,9 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
     problems.extend(p for p in map(functools.partial(_unusable, settings), endpoints.values()) if p)
     las = sources.Sources()
     try:
-        las = sources.load(settings.config_dir / "sources.yaml", settings.schemas_dir, environ)
+        las = sources.load(
+            settings.config_dir / "sources.yaml", settings.schemas_dir, environ, warnings
+        )
     except suppliers.SupplierConfigError as error:
         problems.extend(error.problems)
     texts, unreadable = contract_files.read(settings.contracts_dir)
@@ -103,6 +109,7 @@ def load(settings: Settings, environ: Mapping[str, str]) -> Enforced:
         tuple(texts),
         schools_text,
         las,
+        tuple(warnings),
     )
 
 

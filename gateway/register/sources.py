@@ -50,8 +50,15 @@ def env_name(name: str) -> str:
     return "GATEWAY_LAS_" + name.upper().replace("-", "_")
 
 
-def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> Sources:
-    """The sources in ``path`` (none when it does not exist); SupplierConfigError on problems."""
+def load(
+    path: Path,
+    schemas_dir: Path,
+    environ: Mapping[str, str],
+    warnings: list[Problem] | None = None,
+) -> Sources:
+    """The sources in ``path`` (none when it does not exist); SupplierConfigError on problems,
+    and what should not stay as it is (a client key in the clear) added to ``warnings``."""
+    warnings = [] if warnings is None else warnings
     if not path.exists():
         return Sources()
     try:
@@ -67,7 +74,7 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> Sources:
     found: dict[str, Source] = {}
     problems: list[Problem] = []
     for name, raw in document.data["sources"].items():
-        source = _source(document, path.parent, name, raw, environ, problems)
+        source = _source(document, path.parent, name, raw, environ, problems, warnings)
         if source is not None:
             found[name] = source
     if problems:
@@ -82,6 +89,7 @@ def _source(
     raw: dict[str, Any],
     environ: Mapping[str, str],
     problems: list[Problem],
+    warnings: list[Problem],
 ) -> Source | None:
     where: list[str | int] = ["sources", name]
     text = environ.get(env_name(name)) or raw["leerlinggegevens"]
@@ -91,7 +99,9 @@ def _source(
         problems.append(document.problem([*where, "leerlinggegevens"], f"{said} {unusable}"))
         return None
     url = URL(text)  # the service's own address: nothing is appended to it
-    access = suppliers.Access.of(document, config_dir, where, raw, environ, url.scheme, problems)
+    access = suppliers.Access.of(
+        document, config_dir, where, raw, environ, url.scheme, problems, warnings
+    )
     if access is None:
         return None
     endpoint = Supplier(

@@ -2,9 +2,10 @@
 
 ``GATEWAY_UPSTREAM_<SLUG>`` (slug upper-cased, ``-`` as ``_``) replaces a supplier's base URL, so
 that tests, demos and each installation can point a supplier anywhere without editing config.
-A supplier may have a credential the gateway adds (its value from the environment, never from
-the file) and TLS settings: a CA to verify it with, a client certificate for mutual TLS, and a
-minimum version that is never below TLS 1.2.
+A supplier may have a credential the gateway adds (its value from the environment or the
+secrets file, never from this file) and TLS settings: a CA to verify it with, a client
+certificate for mutual TLS (its key maybe encrypted, the passphrase a secret like a
+credential), and a minimum version that is never below TLS 1.2.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 from yarl import URL
 
+from gateway.access import client_key
 from gateway.register import yamlfiles
 from gateway.register.yamlfiles import Problem
 
@@ -47,7 +49,15 @@ def env_name(slug: str) -> str:
     return "GATEWAY_UPSTREAM_" + slug.upper().replace("-", "_")
 
 
-def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str, Supplier]:
+def load(
+    path: Path,
+    schemas_dir: Path,
+    environ: Mapping[str, str],
+    warnings: list[Problem] | None = None,
+) -> dict[str, Supplier]:
+    """The suppliers in ``path``, or SupplierConfigError. What works but should not stay as it
+    is (a client key in the clear) is added to ``warnings``."""
+    warnings = [] if warnings is None else warnings
     try:
         document = yamlfiles.read(path)
     except yamlfiles.YamlFileError as error:
@@ -65,7 +75,7 @@ def load(path: Path, schemas_dir: Path, environ: Mapping[str, str]) -> dict[str,
     suppliers = {}
     problems: list[Problem] = []
     for slug, raw in document.data["suppliers"].items():
-        supplier = _supplier(document, path.parent, slug, raw, environ, problems)
+        supplier = _supplier(document, path.parent, slug, raw, environ, problems, warnings)
         if supplier is not None:
             suppliers[slug] = supplier
     if problems:
@@ -80,6 +90,7 @@ def _supplier(
     raw: dict[str, Any],
     environ: Mapping[str, str],
     problems: list[Problem],
+    warnings: list[Problem],
 ) -> Supplier | None:
     where: list[str | int] = ["suppliers", slug]
     upstream = environ.get(env_name(slug)) or raw["upstream"]
@@ -90,7 +101,7 @@ def _supplier(
         shown = "(a URL with a password)" if parts.password is not None else repr(upstream)
         problems.append(document.problem([*where, "upstream"], f"{source}={shown} {unusable}"))
         return None
-    access = Access.of(document, config_dir, where, raw, environ, url.scheme, problems)
+    access = Access.of(document, config_dir, where, raw, environ, url.scheme, problems, warnings)
     if access is None:
         return None
     return Supplier(
@@ -120,27 +131,66 @@ class Access:
         environ: Mapping[str, str],
         scheme: str,
         problems: list[Problem],
+        warnings: list[Problem],
     ) -> Access | None:
-        """An endpoint's ``credentials`` and ``tls`` settings, or None with the problem told."""
+        """An endpoint's ``credentials`` and ``tls`` settings, or None with the problem told;
+        a client key kept in the clear is a warning."""
         credential = None
         if "credentials" in raw:
             spec = raw["credentials"]
-            value = environ.get(spec["env"])
-            if not value:
-                problems.append(
-                    document.problem([*where, "credentials", "env"], f"{spec['env']} is not set")
-                )
+            value = _secret(document, [*where, "credentials"], spec, environ, problems)
+            if value is None:
                 return None
             scheme_value = f"{spec['scheme']} {value}" if "scheme" in spec else value
             credential = (spec["header"], scheme_value)
         tls = None
         if "tls" in raw or scheme == "https":
+            spec = raw.get("tls", {})
+            passphrase = None
+            if "client_key_password" in spec:
+                named = spec["client_key_password"]
+                where_named = [*where, "tls", "client_key_password"]
+                value = _secret(document, where_named, named, environ, problems)
+                if value is None:
+                    return None
+                passphrase = (named["env"], value)
             try:
-                tls = _tls_context(config_dir, raw.get("tls", {}))
+                tls, encrypted = _tls_context(config_dir, spec, passphrase)
+            except client_key.ClientKeyError as error:
+                problems.append(document.problem([*where, "tls", error.setting], error.message))
+                return None
             except (OSError, ssl.SSLError) as error:
                 problems.append(document.problem([*where, "tls"], f"cannot set up TLS: {error}"))
                 return None
+            if "client_key" in spec and not encrypted:
+                name = f"{str(where[-1]).upper().replace('-', '_')}_CLIENT_KEY_PASSWORD"
+                written = spec["client_key"]
+                warning = client_key.unencrypted(config_dir / written, written, name)
+                warnings.append(document.problem([*where, "tls", "client_key"], warning))
         return cls(credential, tls)
+
+
+def _secret(
+    document: yamlfiles.YamlDocument,
+    where: list[str | int],
+    spec: dict[str, str],
+    environ: Mapping[str, str],
+    problems: list[Problem],
+) -> str | None:
+    """The value of the secret ``{env: NAME}`` names, or None with the problem told. The
+    environment wins; ``loading`` has put the secrets file's values beside it."""
+    name = spec["env"]
+    value = environ.get(name)
+    if not value:
+        problems.append(
+            document.problem(
+                [*where, "env"],
+                f"{name} is not set: neither in the environment nor in the secrets file "
+                f"(poortwachter secrets set {name})",
+            )
+        )
+        return None
+    return value
 
 
 def base_url(text: str) -> tuple[URL | None, str]:
@@ -172,12 +222,16 @@ def base_url(text: str) -> tuple[URL | None, str]:
     return url, ""
 
 
-def _tls_context(config_dir: Path, spec: dict[str, str]) -> ssl.SSLContext:
+def _tls_context(
+    config_dir: Path, spec: dict[str, Any], passphrase: tuple[str, str] | None
+) -> tuple[ssl.SSLContext, bool]:
+    """The context for ``spec``, and whether its client key (if any) is encrypted."""
     ca_file = spec.get("ca_file")
     context = ssl.create_default_context(cafile=str(config_dir / ca_file) if ca_file else None)
     context.minimum_version = _TLS_VERSIONS[spec.get("min_version", "1.2")]
+    encrypted = False
     if "client_cert" in spec:
-        context.load_cert_chain(
-            str(config_dir / spec["client_cert"]), str(config_dir / spec["client_key"])
+        encrypted = client_key.present(
+            context, config_dir / spec["client_cert"], config_dir / spec["client_key"], passphrase
         )
-    return context
+    return context, encrypted

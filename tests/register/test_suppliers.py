@@ -1,14 +1,19 @@
-"""Unit tests for gateway.register.suppliers: base URLs normalised, unusable ones refused."""
+"""Unit tests for gateway.register.suppliers: base URLs normalised, unusable ones refused;
+client keys in the clear warned about, and their passphrase taken like a credential."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
+from gateway.access.secrets import SecretFiles
 from gateway.register import suppliers
 from gateway.register.loading import InvalidConfiguration, load
 from gateway.settings import Settings
+from tests.test_tls import make_pki
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +81,51 @@ def test_the_base_url_without_a_slash_is_loaded_with_one(tmp_path: Path) -> None
     settings = settings_with(tmp_path, "https://basispoort.invalid/")
     enforced = load(settings, {"GATEWAY_UPSTREAM_BASISPOORT": "http://127.0.0.1:8080"})
     assert str(enforced.suppliers["basispoort"].upstream) == "http://127.0.0.1:8080/"
+
+
+def test_client_keys_in_the_clear_are_warnings_for_suppliers_and_sources(tmp_path: Path) -> None:
+    """A plain client key (suppliers.yaml or sources.yaml) still loads, and each is a warning
+    at its client_key setting (an encrypted one is not: the next test)."""
+    pki = make_pki(tmp_path / "pki")
+    settings = settings_with(tmp_path, "https://basispoort.invalid/")
+    tls = f"    tls: {{client_cert: {pki.client1.cert}, client_key: {pki.client1.key}}}\n"  # plain
+    with settings.suppliers_file.open("a") as suppliers_yaml:
+        suppliers_yaml.write(tls)
+    (settings.config_dir / "sources.yaml").write_text(
+        "sources:\n  las:\n    leerlinggegevens: https://las.invalid/uwlr\n    schools: all\n" + tls
+    )
+    enforced = load(settings, {})
+    assert enforced.suppliers["basispoort"].tls is not None
+    assert [w.location for w in enforced.warnings] == [
+        "suppliers.basispoort.tls.client_key",
+        "sources.las.tls.client_key",
+    ]
+    assert all("lies on disk unencrypted" in w.message for w in enforced.warnings)
+
+
+def test_a_passphrase_in_the_environment_wins_over_the_secrets_file(tmp_path: Path) -> None:
+    """Like a credential, the passphrase is taken from the environment when it is set there,
+    even when the secrets file holds another value under the same name."""
+    pki = make_pki(tmp_path / "pki")
+    key = serialization.load_pem_private_key(pki.client1.key.read_bytes(), None)
+    encrypted = tmp_path / "client1.key.enc"
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"the-right-one"),
+        )
+    )
+    store = SecretFiles(tmp_path / "secrets.json", tmp_path / "secrets.key")
+    store.set("BP_KEY_PASS", "a-stale-one")
+    settings = settings_with(tmp_path, "https://basispoort.invalid/")
+    settings = replace(settings, secrets_file=store.secrets_file, secrets_key_file=store.key_file)
+    with settings.suppliers_file.open("a") as suppliers_yaml:
+        suppliers_yaml.write(
+            f"    tls: {{client_cert: {pki.client1.cert}, client_key: {encrypted},\n"
+            "           client_key_password: {env: BP_KEY_PASS}}\n"
+        )
+    enforced = load(settings, {"BP_KEY_PASS": "the-right-one"})
+    assert enforced.suppliers["basispoort"].tls is not None and enforced.warnings == ()
+    with pytest.raises(InvalidConfiguration, match="does not decrypt"):
+        load(settings, {})  # the stored value alone is the stale one
