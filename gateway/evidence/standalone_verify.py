@@ -7,7 +7,7 @@ gateway: Python 3.11 and the ``cryptography`` package only, in this one file.
 key is used otherwise, with a warning: whoever wrote the export chose it). ``--checkpoints`` is
 a checkpoint file kept outside the gateway's database (JSON lines with ``note``), or a file of
 checkpoint notes seen before: each must be consistent with the export. Exits 0 if everything
-checks, 1 naming the first thing that does not. Formats: c2sp.org/signed-note,
+checks, 1 naming the file and the first thing in it that does not. Formats: c2sp.org/signed-note,
 c2sp.org/tlog-checkpoint, RFC 9162 section 2.1 (proofs), RFC 8785 (entry bytes).
 """
 
@@ -25,7 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 
 class Failed(Exception):
-    pass
+    """What is wrong, in one line, about ``file`` (None: the export)."""
+
+    def __init__(self, message: str, file: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
 
 
 def node(left: bytes, right: bytes) -> bytes:
@@ -36,16 +40,24 @@ def leaf(data: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + data).digest()
 
 
+def hashes(texts: list[Any], what: str) -> list[bytes]:
+    try:
+        return [base64.b64decode(text, validate=True) for text in texts]
+    except (TypeError, ValueError):
+        raise Failed(f"{what} holds something other than base64 hashes") from None
+
+
 Key = tuple[str, bytes, Ed25519PublicKey]
 
 
-def parse_key(text: str) -> Key:
-    name, key_id, key = text.strip().split("+", 2)
-    raw = base64.b64decode(key, validate=True)
-    if raw[0] != 1 or len(raw) != 33:
-        raise Failed("the key is not an Ed25519 verifier key")
+def parse_key(text: str, file: str | None = None) -> Key:
+    name, _, rest = text.strip().partition("+")
+    key_id, _, key = rest.partition("+")
+    raw = base64.b64decode(key) if key.isascii() and len(key) == 44 else b""
+    if raw[:1] != b"\x01" or len(raw) != 33:
+        raise Failed("the key is not an Ed25519 verifier key (name+id+key)", file)
     if hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4].hex() != key_id:
-        raise Failed("the key's id does not match the key")
+        raise Failed("the key's id does not match the key", file)
     return name, bytes.fromhex(key_id), Ed25519PublicKey.from_public_bytes(raw[1:])
 
 
@@ -119,36 +131,74 @@ def verify_consistency(m: int, n: int, old: bytes, new: bytes, proof: list[bytes
 
 
 def known_notes(path: str) -> list[str]:
-    with open(path, encoding="utf-8") as file:
+    with open(path, encoding="utf-8", errors="replace") as file:
         text = file.read()
-    if text.lstrip().startswith("{"):
-        return [json.loads(line)["note"] for line in text.splitlines() if line.strip()]
-    return [n + "\n" for n in text.split("\n\n\n") if n.strip()]  # notes, a blank line apart
+    if not text.lstrip().startswith("{"):
+        return [n + "\n" for n in text.split("\n\n\n") if n.strip()]  # notes, a blank line apart
+    try:
+        notes = [json.loads(line)["note"] for line in text.splitlines() if line.strip()]
+    except (ValueError, TypeError, KeyError):
+        notes = [None]
+    if not all(isinstance(note, str) for note in notes):
+        raise Failed('not a checkpoint file (JSON lines with "note")', path)
+    return notes
+
+
+# Each type of line in an export and the fields check() reads from it (see audit.py).
+FIELDS: dict[str, dict[str, Any]] = {
+    "log": {"public_key": str},
+    "checkpoint": {"size": int, "note": str, "consistency": list},
+    "leaf": {"leaf_index": int, "seq": int, "body": (str, type(None)), "proof": list},
+    "transfer": {"row": dict},
+    "unsealed": {"seq": int, "body": str},
+}
+
+
+def read(path: str) -> list[dict[str, Any]]:
+    """The export's lines, each a JSON object with the fields of its type; Failed otherwise."""
+    items = []
+    with open(path, "rb") as file:
+        for number, line in enumerate(file, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as error:  # a line cut short, or another file
+                why = f"{error.msg}: column {error.colno}"
+                raise Failed(f"line {number} is not JSON ({why})") from None
+            except UnicodeDecodeError:
+                raise Failed(f"line {number} is not JSON (not UTF-8 text)") from None
+            fields = FIELDS.get(str(item.get("type"))) if isinstance(item, dict) else None
+            if fields is None:
+                raise Failed(f'line {number} is not a line of an export (no known "type")')
+            for name in (n for n, kind in fields.items() if not isinstance(item.get(n, ...), kind)):
+                raise Failed(f'line {number}: its "{name}" is missing or of the wrong type')
+            items.append(item)
+    if not items or items[0]["type"] != "log":
+        why = "its first line is not the log's" if items else "it is empty"
+        raise Failed(f"not an export of the transfer log ({why})")
+    return items
 
 
 def check(path: str, key_text: str | None = None, checkpoints: str | None = None) -> str:
     """Check the export at ``path``; returns a summary, raises Failed naming the problem."""
-    with open(path, encoding="utf-8") as file:
-        items = [json.loads(line) for line in file if line.strip()]
-    if not items or items[0].get("type") != "log":
-        raise Failed("not an export of the transfer log")
-    key = parse_key(key_text or items[0]["public_key"])
+    notes = known_notes(checkpoints) if checkpoints else []
+    items = read(path)
+    key = parse_key(key_text, "--key") if key_text else parse_key(items[0]["public_key"])
     marks = [i for i in items if i["type"] == "checkpoint"]
     if not marks:
         raise Failed("the export holds no checkpoint")
-    for mark in marks:
+    size, root = open_checkpoint(marks[-1]["note"], key, "the latest checkpoint")
+    roots: dict[int, bytes] = {}
+    for mark in [marks[-1], *marks[:-1]]:  # the latest first: the others are proved against it
         m, old = open_checkpoint(mark["note"], key, f"checkpoint {mark['size']}")
         if m != mark["size"]:
             raise Failed(f"checkpoint {mark['size']}: its signed note is for size {m}")
-    size, root = open_checkpoint(marks[-1]["note"], key, "the latest checkpoint")
-    roots = {size: root}
-    for mark in marks[:-1]:
-        m, old = open_checkpoint(mark["note"], key, f"checkpoint {mark['size']}")
-        proof = [base64.b64decode(h) for h in mark["consistency"]]
+        proof = hashes(mark["consistency"], f"checkpoint {m}: its consistency proof")
         if not verify_consistency(m, size, old, root, proof):
             raise Failed(f"checkpoint {m} is not consistent with the latest, {size}")
         roots[m] = old
-    for i, note in enumerate(known_notes(checkpoints) if checkpoints else []):
+    for i, note in enumerate(notes):
         m, old = open_checkpoint(note, key, f"known checkpoint {i + 1}")
         if m > size:
             raise Failed(
@@ -171,7 +221,7 @@ def check(path: str, key_text: str | None = None, checkpoints: str | None = None
         if item["body"] is None:
             raise Failed(f"leaf {index}: its entry {item['seq']} is missing (deleted)")
         body = item["body"].encode()
-        proof = [base64.b64decode(h) for h in item["proof"]]
+        proof = hashes(item["proof"], f"entry {item['seq']}: its inclusion proof")
         if not verify_inclusion(index, size, leaf(body), proof, root):
             raise Failed(f"entry {item['seq']} (leaf {index}) is not in the signed tree")
         merge(said, json.loads(body))
@@ -212,10 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         print("warning: using the export's own key; pass --key to check against yours")
     try:
         print(check(args.export, args.key, args.checkpoints))
-    except (Failed, OSError, ValueError, KeyError, TypeError, IndexError) as error:
-        print(f"FAILED: {error}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+    except Failed as error:
+        problem = f"{error.file or args.export}: {error}"
+    except OSError as error:
+        problem = f"{error.filename}: {error.strerror}"
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as error:  # deeper down
+        problem = f"{args.export}: not a well-formed export ({type(error).__name__}: {error})"
+    print(f"FAILED: {problem}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
