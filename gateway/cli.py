@@ -22,6 +22,7 @@ from gateway.evidence import subject_commands
 from gateway.register import commands as register_commands
 from gateway.register import loading, preview
 from gateway.settings import Settings, SettingsError
+from gateway.tables import table
 from gateway.transfer import pseudonyms
 
 
@@ -265,10 +266,13 @@ def _keys_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         async with database.opened(settings.database_url):
             records = await ApiKey.all().order_by("id")
-        for r in records:
-            state = f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active"
-            schools = ",".join(r.schools) or "-"
-            print(f"{r.id:>4}  {r.prefix}…  {r.role:<6}  {r.client:<20}  {schools}  {state}")
+        rows = [
+            (r.id, f"{r.prefix}…", r.role, r.client, ",".join(r.schools) or "-",
+             f"revoked {r.revoked_at:%Y-%m-%d}" if r.revoked_at else "active")
+            for r in records
+        ]  # fmt: skip
+        for line in table(rows, right=[0]):
+            print(line)
         _say_database(settings)
         return 0
 
@@ -352,9 +356,17 @@ def _users_list(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         async with database.opened(settings.database_url):
             records = await User.all().order_by("id")
-        for r in records:
-            state = f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active"
-            print(f"{r.id:>4}  {r.role:<6}  {r.name:<30}  {state}")
+        rows = [
+            (
+                r.id,
+                r.role,
+                r.name,
+                f"disabled {r.disabled_at:%Y-%m-%d}" if r.disabled_at else "active",
+            )
+            for r in records
+        ]
+        for line in table(rows, right=[0]):
+            print(line)
         return 0
 
     return asyncio.run(work())

@@ -143,6 +143,23 @@ async def test_keys_create_fg(database: str) -> None:
     assert re.search(r"\bfg\s+fg\s+-\s+active", listed.out), listed.out
 
 
+async def test_keys_list_columns_line_up_whatever_the_role(database: str) -> None:
+    """A ``supplier`` key (the longest role) and a long client name do not push the columns
+    after them out of line: each column starts at the same place on every row."""
+    for args in (
+        ["--client", "parnassys", "--schools", "99XX"],
+        ["--role", "fg", "--client", "fg"],
+        ["--role", "supplier", "--client", "basispoort-met-een-lange-naam", "--schools", "99XX"],
+    ):
+        assert (await cli("keys", "create", *args, database=database)).code == 0
+    listed = await cli("keys", "list", database=database)
+    rows = listed.out.splitlines()
+    assert len(rows) == 3, listed.out
+    assert [row.split()[2] for row in rows] == ["source", "fg", "supplier"], listed.out
+    starts = {tuple(m.start() for m in re.finditer(r"\S+", row)) for row in rows}
+    assert len(starts) == 1, listed.out  # no value holds a space: one start per column
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

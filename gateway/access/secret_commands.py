@@ -10,6 +10,7 @@ from typing import Any
 
 from gateway.access.secrets import SecretFiles, SecretsError
 from gateway.settings import Settings
+from gateway.tables import table
 
 
 def add(commands: Any) -> None:
@@ -60,8 +61,12 @@ def _set(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    for name, at, key in _files(settings).listing():
-        print(f"{name:<30} set {at:%Y-%m-%d %H:%M} UTC  key {key}")
+    rows = [
+        (name, f"set {at:%Y-%m-%d %H:%M} UTC", f"key {key}")
+        for name, at, key in _files(settings).listing()
+    ]
+    for line in table(rows):
+        print(line)
     return 0
 
 

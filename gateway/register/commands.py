@@ -18,6 +18,7 @@ from gateway import database
 from gateway.register import article30, loading, reloading, school_list, versions
 from gateway.register.schools import School, SchoolCodeError
 from gateway.settings import Settings
+from gateway.tables import table
 
 
 def add(commands: Any) -> Any:
@@ -99,13 +100,15 @@ def _versions(args: argparse.Namespace, settings: Settings) -> int:
     async def work() -> int:
         async with database.opened(settings.database_url):
             found = await versions.history(args.supplier)
-        for v in found:
-            until = v.valid_until or "open-ended"
-            print(
-                f"{v.supplier:<16} {v.reference} v{v.version}  {v.sha256[:12]}  "
-                f"{v.valid_from} to {until}  loaded {v.first_loaded_at:%Y-%m-%d %H:%M} to "
-                f"{v.last_loaded_at:%Y-%m-%d %H:%M}  {v.source}"
-            )
+        rows = [
+            (v.supplier, f"{v.reference} v{v.version}", v.sha256[:12],
+             f"{v.valid_from} to {v.valid_until or 'open-ended'}",
+             f"loaded {v.first_loaded_at:%Y-%m-%d %H:%M} to {v.last_loaded_at:%Y-%m-%d %H:%M}",
+             v.source)
+            for v in found
+        ]  # fmt: skip
+        for line in table(rows):
+            print(line)
         if not found:
             print("no agreement versions stored yet", file=sys.stderr)
         return 0
