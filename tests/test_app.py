@@ -67,9 +67,34 @@ async def test_openapi_document(start_gateway: Any) -> None:
     assert response.headers["content-type"] == "application/json"
     document = response.json()
     assert document["openapi"].startswith("3.")
-    assert {"/proxy/{supplier}/{path}", "/api/transfers", "/healthz", "/readyz"} <= set(
-        document["paths"]
+    assert {
+        "/proxy/{supplier}/{path}",
+        "/uwlr/{supplier}/leerlinggegevens",
+        "/api/transfers",
+        "/healthz",
+        "/readyz",
+    } <= set(document["paths"])
+
+
+async def test_the_pull_answers_as_openapi_describes_it(start_gateway: Any) -> None:
+    """``POST /uwlr/{supplier}/leerlinggegevens`` is documented as SOAP 1.1: a refusal (here: no
+    key) is the documented 500 ``text/xml`` fault with UWLR's code and the transfer id."""
+    gateway = await start_gateway()
+    document = (await gateway.client.get("/openapi.json")).json()
+    post = document["paths"]["/uwlr/{supplier}/leerlinggegevens"]["post"]
+    assert set(post["requestBody"]["content"]) == {"text/xml"}
+    assert {"supplierKey"} == set(post["security"][0])
+    fault = document["components"]["responses"]["SoapFault"]
+    assert set(post["responses"]) == {"200", "500"}
+    response = await gateway.client.post(
+        "/uwlr/basispoort/leerlinggegevens",
+        content=post["requestBody"]["content"]["text/xml"]["example"].encode(),
+        headers={"Content-Type": "text/xml; charset=utf-8"},
     )
+    assert response.status_code == 500
+    assert response.headers["content-type"].split(";")[0] in fault["content"]
+    assert "<faultcode>Client.AutorisatieOngeldig</faultcode>" in response.text
+    assert response.headers["X-Transfer-Id"] in response.text
 
 
 async def test_openapi_describes_the_entries_the_api_returns(

@@ -1,12 +1,13 @@
 """Schemathesis against a live gateway process: every operation of /openapi.json, positive and
 negative inputs, with real keys. No answer may be a server error, and every refusal must be an
-RFC 9457 problem with the documented fields."""
+RFC 9457 problem with the documented fields; the UWLR pull, a SOAP service, answers SOAP."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
+from gateway.formats.soap import FaultCode
 from gateway.problems import PROBLEM_TYPES
 from tests.conftest import SCHOOL
 from tests.processes import cli, served_sync
@@ -123,8 +125,8 @@ def _header(response: Any, name: str) -> str | None:
 def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
     """Every refusal from the gateway is application/problem+json with type, title, status and
     detail; a known problem type with its own title; and the transfer id in body and header."""
-    if response.status_code < 400 or case.path == "/healthz":
-        return None  # /healthz documents a plain JSON 503
+    if response.status_code < 400 or case.path == "/healthz" or case.path.startswith("/uwlr/"):
+        return None  # /healthz documents a plain JSON 503; the pull answers SOAP (soap_answer)
     content_type = _header(response, "content-type")
     assert content_type == "application/problem+json", f"{response.status_code}: {content_type}"
     body = json.loads(response.content)
@@ -139,7 +141,21 @@ def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
+def soap_answer(ctx: Any, response: Any, case: Any) -> bool | None:
+    """The pull answers as documented: ``text/xml`` with the transfer id; a refusal is HTTP 500
+    (SOAP 1.1) with one of UWLR's fault codes, and never the gateway's own internal error."""
+    assert _header(response, "content-type") == "text/xml; charset=utf-8", response.status_code
+    assert _header(response, "x-transfer-id"), response.status_code
+    if response.status_code != 200:
+        assert response.status_code == 500, response.status_code
+        code = re.search(rb"<faultcode>([^<]*)</faultcode>", response.content)
+        assert code is not None, response.content
+        assert code[1].decode() in {c.code for c in FaultCode} - {"Server.InterneFout"}, code[1]
+    return None
+
+
 CHECKS = [not_a_server_error, problem_details]
+SOAP_CHECKS = [soap_answer]  # a SOAP fault is HTTP 500 by SOAP 1.1: not a server error here
 
 
 def exercise(case: Any, gateway: LiveGateway) -> None:
@@ -148,7 +164,7 @@ def exercise(case: Any, gateway: LiveGateway) -> None:
     key = gateway.fg_key if case.path.startswith("/api/") else gateway.source_key
     auth = {"Authorization": f"Bearer {key}"}
     response = case.call(base_url=gateway.url, headers=auth, timeout=30)
-    case.validate_response(response, checks=CHECKS)
+    case.validate_response(response, checks=SOAP_CHECKS if "/uwlr/" in case.path else CHECKS)
     if case.path == "/proxy/{supplier}/{path}":
         case.path_parameters = {**(case.path_parameters or {}), "supplier": "basispoort",
                                 "path": "sync"}  # fmt: skip
@@ -164,7 +180,12 @@ def test_no_server_errors_and_every_refusal_is_a_problem(live_gateway: LiveGatew
     loaded = schemathesis.openapi.from_url(f"{live_gateway.url}/openapi.json")
     operations = [result.ok() for result in loaded.get_all_operations()]
     labels = {operation.label for operation in operations}
-    assert {"POST /proxy/{supplier}/{path}", "GET /api/transfers", "GET /healthz"} <= labels
+    assert {
+        "POST /proxy/{supplier}/{path}",
+        "POST /uwlr/{supplier}/leerlinggegevens",
+        "GET /api/transfers",
+        "GET /healthz",
+    } <= labels
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
