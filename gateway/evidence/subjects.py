@@ -255,10 +255,15 @@ def _subjects(fieldset_of: dict[str, frozenset[str]]) -> Subjects:
     rows = tuple(
         zip(ordered, map(names.__getitem__, map(fieldset_of.__getitem__, ordered)), strict=True)
     )
-    # One line per row, "subject fieldset\n", in order of subject: what subjects_sha256 hashes.
-    lines = "".join(map("{0[0]} {0[1]}\n".format, rows)).encode()
     order = tuple(sorted(fieldsets))
-    return Subjects(rows, fieldsets, hashlib.sha256(lines).hexdigest(), pack(rows, order), order)
+    return Subjects(rows, fieldsets, rows_sha256(rows), pack(rows, order), order)
+
+
+def rows_sha256(rows: Iterable[tuple[str, str]]) -> str:
+    """What a transfer's ``subjects_sha256`` is: SHA-256 over one line per row, ``"subject
+    fieldset\n"`` (hex), in order of subject."""
+    lines = "".join(map("{0[0]} {0[1]}\n".format, rows)).encode()
+    return hashlib.sha256(lines).hexdigest()
 
 
 SUBJECT_BYTES = SUBJECT_HEX // 2
@@ -274,7 +279,10 @@ def pack(rows: Iterable[tuple[str, str]], order: tuple[str, ...]) -> bytes:
 
 
 def unpack(packed: bytes, order: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
-    """The (subject, field-set) rows of ``packed``; the inverse of ``pack``."""
+    """The (subject, field-set) rows of ``packed``; the inverse of ``pack``. ValueError if
+    ``packed`` is not whole rows, IndexError if a row names a place ``order`` does not have."""
+    if len(packed) % RECORD_BYTES:
+        raise ValueError(f"{len(packed)} bytes are not whole rows of {RECORD_BYTES}")
     return [
         (
             packed[at : at + SUBJECT_BYTES].hex(),

@@ -15,7 +15,10 @@ What it checks, in order, naming the first thing that does not match:
    back. The same for the witness's cosignature file, whose checkpoints a witness has vouched
    for (their cosignatures are checked where they are received: gateway.evidence.witness);
 5. every ``transfer`` row: equal, column by column, to its begin (or refused) entry with its
-   outcome entry over it, and every transfer in the log has its row.
+   outcome entry over it, and every transfer in the log has its row;
+6. the subject index: each transfer's row (``subjects_held``) hashes to the
+   ``subjects_sha256`` its begin entry committed to, one row a transfer, none for a transfer
+   whose entry held no pupils. Rows gone are noted, not errors: retention removes them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from gateway.evidence.checkpoint import InvalidCheckpoint, open_checkpoint
 from gateway.evidence.models import LogVerification, TransferRecord
 from gateway.evidence.note import InvalidSignature, NoteError, UnverifiedNote, Verifier
 from gateway.evidence.sealer import read_checkpoint_file
+from gateway.evidence.subjects import rows_sha256, unpack
 from gateway.evidence.tree import CompactRange, leaf_hash
 
 PAGE = 5000
@@ -149,7 +153,9 @@ async def verify(
         if path is not None:
             await _checkpoint_file(log, db, verifier, path, roots, f"the {label} file")
     _outcomes(log)
+    committed = {t: said.content.get("subjects_sha256") for t, said in log.transfers.items()}
     await _transfers(log)
+    await _subject_index(log, db, committed)
     rows = await sql.fetch(db, "SELECT count(*) AS n FROM log_entry")
     report.entries = int(rows[0]["n"])
     await LogVerification.create(
@@ -307,6 +313,54 @@ async def _transfers(log: _Log) -> None:
         log.problem(f"transfer {transfer_id} is in the log but not in the transfer table")
     if older:
         log.report.notes.append(f"{older} transfers predate the evidence log (before 0007)")
+
+
+async def _subject_index(log: _Log, db: Any, committed: dict[str, str | None]) -> None:
+    """Step 6: each subject-index row against what its transfer's entry committed to."""
+    indexed: set[str] = set()
+    rows = _pages(
+        db,
+        "SELECT id, transfer_id, subjects, fieldsets FROM subjects_held WHERE id > $1 "
+        "ORDER BY id LIMIT $2",
+        "id",
+    )
+    async for row in rows:
+        transfer_id = str(sql.as_uuid(row["transfer_id"]))
+        if transfer_id in indexed:
+            log.problem(f"transfer {transfer_id} has a second subject-index row: added")
+            continue
+        indexed.add(transfer_id)
+        if transfer_id not in committed:
+            log.problem(
+                f"the subject index has a row for transfer {transfer_id}, which is not in the "
+                "log: the row was added, or the log's entries deleted"
+            )
+            continue
+        expected = committed[transfer_id]
+        if expected is None:
+            log.problem(
+                f"the subject index names pupils of transfer {transfer_id}, whose log entry "
+                "holds none: the row was added"
+            )
+            continue
+        names = row["fieldsets"]
+        try:
+            held = unpack(
+                sql.as_bytes(row["subjects"]),
+                json.loads(names) if isinstance(names, str) else names,
+            )
+        except (ValueError, IndexError, TypeError):
+            held = None
+        if held is None or rows_sha256(held) != expected:
+            log.problem(
+                f"transfer {transfer_id}: its subject-index row is not what its log entry "
+                "committed to (subjects_sha256): the row was changed"
+            )
+    gone = sum(1 for t, sha in committed.items() if sha is not None and t not in indexed)
+    if gone:
+        log.report.notes.append(
+            f"{gone} transfers' subject-index rows are gone (retention: poortwachter purge)"
+        )
 
 
 async def _checkpoint_file(

@@ -254,6 +254,51 @@ async def test_every_change_is_detected_and_named(
     assert standalone_says in str(failed.value)
 
 
+async def change_a_subject_index_row(gateway: RunningGateway) -> None:
+    """One pupil's subject in a transfer's packed row flipped: another pupil, as far as an
+    access request can tell."""
+    row = await _one("SELECT id, subjects FROM subjects_held ORDER BY id LIMIT 1")
+    packed = bytearray(row["subjects"])
+    packed[0] ^= 0xFF
+    await _run("UPDATE subjects_held SET subjects = $1 WHERE id = $2", bytes(packed), row["id"])
+
+
+async def add_a_subject_index_row(gateway: RunningGateway) -> None:
+    """A refused transfer (nothing left) made to look as if it held another one's pupils."""
+    row = await _one("SELECT subjects, fieldsets FROM subjects_held ORDER BY id LIMIT 1")
+    refused = await _one("SELECT id FROM transfer WHERE subjects_sha256 IS NULL LIMIT 1")
+    await _run(
+        "INSERT INTO subjects_held (transfer_id, subjects, fieldsets) VALUES ($1, $2, $3)",
+        _uuid(str(refused["id"])), row["subjects"], row["fieldsets"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutation", "verify_says"),
+    [
+        (change_a_subject_index_row, "its subject-index row is not what its log entry committed"),
+        (add_a_subject_index_row, "whose log entry holds none: the row was added"),
+    ],
+    ids=["change_a_subject_index_row", "add_a_subject_index_row"],
+)
+async def test_every_change_to_the_subject_index_is_detected(
+    real_log: RunningGateway, mutation: Mutation, verify_says: str
+) -> None:
+    """The index is not in the tree, but each transfer's entry holds the SHA-256 of its index
+    rows: verify recomputes it from the rows (an export holds no index, so only verify can)."""
+    await mutation(real_log)
+    report = await verify(_signer(real_log).verifier(), real_log.settings.checkpoint_file)
+    assert [p for p in report.problems if verify_says in p], report.problems
+
+
+async def test_purged_index_rows_are_noted_not_errors(real_log: RunningGateway) -> None:
+    """Retention removes index rows, never entries: verify still passes, and says so."""
+    await _run("DELETE FROM subjects_held")
+    report = await verify(_signer(real_log).verifier(), real_log.settings.checkpoint_file)
+    assert report.ok, report.problems
+    assert "9 transfers' subject-index rows are gone" in " ".join(report.notes)
+
+
 async def test_a_rolled_back_database_is_detected_by_the_checkpoint_file(
     start_gateway: Any, tmp_path: Path
 ) -> None:
@@ -268,6 +313,8 @@ async def test_a_rolled_back_database_is_detected_by_the_checkpoint_file(
     await _sealed(gateway)
     await gateway.app.state.sealer.stop()
     await _drop_triggers()
+    await _run("DELETE FROM subjects_held WHERE transfer_id IN (SELECT transfer_id "
+               "FROM log_entry WHERE seq > $1)", earlier)  # fmt: skip
     await _run("DELETE FROM transfer WHERE id IN (SELECT transfer_id FROM log_entry "
                "WHERE seq > $1)", earlier)  # fmt: skip
     await _run("DELETE FROM log_entry WHERE seq > $1", earlier)
