@@ -19,12 +19,12 @@ class TransferRecord(Model):
 
     seq = fields.BigIntField(primary_key=True)  # insertion order, for paging
     id = fields.UUIDField(unique=True)  # the X-Transfer-Id the caller sees
-    started_at = fields.DatetimeField(db_index=True)
+    started_at = fields.DatetimeField()  # indexed as the first column of transfer_hourly
     completed_at = fields.DatetimeField(null=True)
     source_system = fields.CharField(max_length=100, null=True)
     key_id = fields.IntField(null=True)
-    school = fields.CharField(max_length=6, null=True, db_index=True)
-    supplier = fields.CharField(max_length=63, null=True, db_index=True)
+    school = fields.CharField(max_length=6, null=True)
+    supplier = fields.CharField(max_length=63, null=True)
     agreement_reference = fields.CharField(max_length=200, null=True)
     agreement_version = fields.CharField(max_length=50, null=True)
     # SHA-256 of the contract file's text the transfer ran under (register.models.AgreementText)
@@ -32,7 +32,7 @@ class TransferRecord(Model):
     method = fields.CharField(max_length=10)
     path = fields.CharField(max_length=2048)
     route = fields.CharField(max_length=300, null=True)
-    outcome = fields.CharField(max_length=20, db_index=True)
+    outcome = fields.CharField(max_length=20)
     status = fields.IntField(null=True)  # what the caller got
     upstream_status = fields.IntField(null=True)
     problem = fields.CharField(max_length=50, null=True)  # problem type for refusals
@@ -48,7 +48,7 @@ class TransferRecord(Model):
     fields_transformed: fields.JSONField[dict[str, dict[str, int]]] = fields.JSONField(default=dict)
     body_sha256 = fields.CharField(max_length=64, null=True)
     duration_ms = fields.FloatField(null=True)
-    instance = fields.UUIDField(null=True, db_index=True)  # the gateway process that wrote it
+    instance = fields.UUIDField(null=True)  # the gateway process that wrote it
     # SHA-256 over the transfer's subject-index rows (gateway.evidence.subjects): the entry
     # commits to which pupils it held without holding them.
     subjects_sha256 = fields.CharField(max_length=64, null=True)
@@ -58,7 +58,8 @@ class TransferRecord(Model):
     class Meta:
         table = "transfer"
         # The FG console's reads (gateway/console): newest first within one supplier, school
-        # or outcome, and per-hour totals read from the index alone (docs/console.md).
+        # or outcome, and per-hour totals read from the index alone (docs/console.md). They
+        # also serve every lookup by supplier, school, outcome or time (migration 0012).
         indexes = (
             Index(fields=("supplier", "seq"), name="transfer_supplier_seq"),
             Index(fields=("school", "seq"), name="transfer_school_seq"),
