@@ -103,7 +103,7 @@ class Gateway:
             method=request.method, supplier=known, instance=self.instance.id, direction=PUSH
         )
         try:
-            raw_path = _subpath(request, slug)
+            raw_path = subpath(request, f"/proxy/{slug}")
             # 1. authenticate
             transfer.client = await authenticate.caller(
                 request.headers, client_certificate(request.scope), self.keys, "source"
@@ -256,8 +256,9 @@ class Gateway:
             logger.error("transfer %s: outcome not recorded: %s", transfer.id, error.detail)
 
 
-def _subpath(request: Request, slug: str) -> str:
-    """The request path after ``/proxy/<slug>/``, still percent-encoded as it arrived.
+def subpath(request: Request, mount: str) -> str:
+    """The request path after ``mount`` (``/proxy/<slug>``, ``/uwlr/<slug>``), still
+    percent-encoded as it arrived.
 
     The supplier must be named plainly: ``/proxy/%62asispoort/...`` would make the raw and the
     decoded path disagree on where the supplier's path begins.
@@ -267,7 +268,7 @@ def _subpath(request: Request, slug: str) -> str:
     if root and raw.startswith(root):
         raw = raw[len(root) :]
     raw = raw.split(b"?", 1)[0]
-    prefix = f"/proxy/{slug}".encode()
+    prefix = mount.encode()
     if raw != prefix and not raw.startswith(prefix + b"/"):
         raise Rejected(400, "bad-path", "name the supplier without percent-encoding")
     return raw[len(prefix) :].decode("latin-1").removeprefix("/")

@@ -44,7 +44,7 @@ from gateway.register.schools import School, SchoolCodeError
 from gateway.register.sources import Sources
 from gateway.register.xml_routes import PULL, XmlHandling
 from gateway.transfer import authenticate, filter, resolve_agreement, work, xml_work
-from gateway.transfer.pipeline import Gateway
+from gateway.transfer.pipeline import Gateway, subpath
 from gateway.transfer.state import BLOCKED, FORWARDED, UNKNOWN, Transfer
 
 logger = logging.getLogger("gateway.pull")
@@ -120,7 +120,7 @@ class Pull:
             format="xml",
         )
         try:
-            raw_path = _subpath(request, slug)
+            raw_path = subpath(request, f"{PREFIX}{slug}")
             transfer.client = await authenticate.caller(
                 request.headers, client_certificate(request.scope), gateway.keys, "supplier"
             )
@@ -308,19 +308,6 @@ def _check_school_year(schooljaar: str, today: date) -> None:
         raise Rejected(400, "bad-school-year", "schooljaar is written as 2025-2026")
     if int(match[1]) not in (first, first + 1):
         raise Rejected(400, "bad-school-year", "schooljaar is not this school year or the next")
-
-
-def _subpath(request: Request, slug: str) -> str:
-    """The request path after ``/uwlr/<slug>/``, as it arrived; the supplier named plainly."""
-    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
-    root = request.scope.get("root_path", "").encode()
-    if root and raw.startswith(root):
-        raw = raw[len(root) :]
-    raw = raw.split(b"?", 1)[0]
-    prefix = f"{PREFIX}{slug}".encode()
-    if raw != prefix and not raw.startswith(prefix + b"/"):
-        raise Rejected(400, "bad-path", "name the supplier without percent-encoding")
-    return raw[len(prefix) :].decode("latin-1").removeprefix("/")
 
 
 def _fault(code: FaultCode, transfer: Transfer) -> Response:
