@@ -15,6 +15,7 @@ import os
 import stat
 from pathlib import Path
 
+from gateway.access import key_files
 from gateway.evidence.note import MalformedKey, Signer, generate_signer, parse_signer_key
 
 _MAX_FILE = 4096  # a key line is about 100 bytes; a larger file is not a key file
@@ -34,20 +35,11 @@ def create_signing_key(path: Path, origin: str) -> Signer:
             "the log origin is not a valid key name (non-empty, no spaces, no '+')"
         ) from None
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key_files.write_new(path, signer.key_string() + "\n")
     except FileExistsError:
         raise SigningKeyError(f"{path} already exists; refusing to overwrite a key") from None
     except OSError as e:
         raise SigningKeyError(f"cannot create {path}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), 0o600)  # exactly 0600, whatever the umask left
-            file.write((signer.key_string() + "\n").encode("utf-8"))
-            file.flush()
-            os.fsync(file.fileno())
-    except OSError as e:
-        path.unlink(missing_ok=True)
-        raise SigningKeyError(f"cannot write {path}: {e.strerror}") from None
     _sync_directory(path.parent)
     return signer
 

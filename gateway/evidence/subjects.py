@@ -17,7 +17,6 @@ body is kept, only the hashes and the paths.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import stat
 from collections.abc import Iterable
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from gateway.access import key_files
 
 # The identifier fields of a pupil record, by the kind the index names them with.
 IDENTIFIERS = {"leerlingkey": "leerlingkey", "eckid": "eckid", "basispoort_id": "basispoort"}
@@ -76,15 +77,11 @@ class SubjectKey:
         secret = secrets.token_bytes(KEY_BYTES)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            key_files.write_new(path, secret.hex() + "\n")
         except FileExistsError:
             raise SubjectKeyError(
                 f"{path} exists already; replacing it would make the subject index unreadable"
             ) from None
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secret.hex() + "\n")
-            file.flush()
-            os.fsync(file.fileno())
         return cls(secret)
 
     def __post_init__(self) -> None:

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gateway.access import key_files
 from gateway.formats.values import ValueRule
 
 PSEUDONYM_LENGTH = 32  # hex characters: 128 bits
@@ -145,10 +146,8 @@ def init_key(path: Path) -> None:
     """Write a new random key to ``path`` (0600); KeyFileError if one is there already."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key_files.write_new(path, os.urandom(KEY_BYTES).hex() + "\n")
     except FileExistsError:
         raise KeyFileError(
             f"{path}: a pseudonym key is there already; replacing it changes every pseudonym"
         ) from None
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(os.urandom(KEY_BYTES).hex() + "\n")
