@@ -39,10 +39,10 @@ _HELD = SubjectsHeld._meta.db_table
 class SubjectBatch:
     """The index rows of a batch of entries, in the columns of their tables."""
 
-    rows: list[tuple[uuid.UUID, bytes, Any]]  # transfer id, packed subjects, field-set names
     fieldsets: list[tuple[str, Any]]  # field-set id, its paths as the database stores them
-    # Per transfer (its id as text): its packed row and field-sets as parameters of the
-    # PostgreSQL statement that writes them with the transfer (``pending_parameters``).
+    # Per transfer (its id as text): its packed subjects and field-set names (the row), and
+    # its field-sets' ids and paths, as the PostgreSQL statement that writes them with the
+    # transfer takes them (``pending_parameters``).
     by_transfer: dict[str, tuple[bytes, Any, list[str], list[Any]]]
 
     def pending_parameters(self, transfer_id: str) -> tuple[Any, ...]:
@@ -55,14 +55,12 @@ _NOTHING_HELD: tuple[Any, ...] = (None, None, [], [])
 
 def batch(entries: Iterable[tuple[uuid.UUID, Subjects]]) -> SubjectBatch | None:
     """One row per entry that held pupils; None when none did."""
-    rows: list[tuple[uuid.UUID, bytes, Any]] = []
     fieldsets: dict[str, Any] = {}
     by_transfer: dict[str, tuple[bytes, Any, list[str], list[Any]]] = {}
     for transfer_id, subjects in entries:
         if not subjects.packed:
             continue
         names = _NAMES.to_db_value(list(subjects.order), SubjectsHeld)
-        rows.append((transfer_id, subjects.packed, names))
         for name, paths in subjects.fieldsets.items():
             if name not in fieldsets:
                 fieldsets[name] = _PATHS.to_db_value(list(paths), SubjectFieldset)
@@ -73,9 +71,9 @@ def batch(entries: Iterable[tuple[uuid.UUID, Subjects]]) -> SubjectBatch | None:
             order,
             [fieldsets[name] for name in order],
         )
-    if not rows:
+    if not by_transfer:
         return None
-    return SubjectBatch(rows, sorted(fieldsets.items()), by_transfer)
+    return SubjectBatch(sorted(fieldsets.items()), by_transfer)
 
 
 def _marks(dialect: str, count: int) -> str:
@@ -105,7 +103,10 @@ def statements(dialect: str, subjects: SubjectBatch | None) -> list[tuple[str, S
     """The statements that write ``subjects`` (field-sets first), for a store's transaction."""
     if subjects is None:
         return []
-    rows = [(str(transfer_id), packed, names) for transfer_id, packed, names in subjects.rows]
+    rows = [
+        (transfer_id, packed, names)
+        for transfer_id, (packed, names, _, _) in subjects.by_transfer.items()
+    ]
     return [(fieldset_sql(dialect), subjects.fieldsets), (row_sql(dialect), rows)]
 
 
