@@ -30,17 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tortoise.exceptions import FieldError
+
 from gateway.evidence import database as sql
 from gateway.evidence import entries
 from gateway.evidence.canonical import NotCanonicalisable, canonical
 from gateway.evidence.checkpoint import InvalidCheckpoint, open_checkpoint
-from gateway.evidence.models import LogVerification, TransferRecord
+from gateway.evidence.models import LogVerification, SubjectsHeld, TransferRecord
 from gateway.evidence.note import InvalidSignature, NoteError, UnverifiedNote, Verifier
 from gateway.evidence.sealer import read_checkpoint_file
 from gateway.evidence.subjects import rows_sha256, unpack
 from gateway.evidence.tree import CompactRange, leaf_hash
 
 PAGE = 5000
+_NAMES = SubjectsHeld._meta.fields_map["fieldsets"]  # as the subject index reads them
 LATE_GRACE = dt.timedelta(seconds=60)  # an entry below the sealed ones may still be sealed
 
 
@@ -343,13 +346,9 @@ async def _subject_index(log: _Log, db: Any, committed: dict[str, str | None]) -
                 "holds none: the row was added"
             )
             continue
-        names = row["fieldsets"]
         try:
-            held = unpack(
-                sql.as_bytes(row["subjects"]),
-                json.loads(names) if isinstance(names, str) else names,
-            )
-        except (ValueError, IndexError, TypeError):
+            held = unpack(sql.as_bytes(row["subjects"]), _NAMES.to_python_value(row["fieldsets"]))
+        except (ValueError, IndexError, TypeError, FieldError):  # not JSON, not whole rows
             held = None
         if held is None or rows_sha256(held) != expected:
             log.problem(

@@ -263,6 +263,12 @@ async def change_a_subject_index_row(gateway: RunningGateway) -> None:
     await _run("UPDATE subjects_held SET subjects = $1 WHERE id = $2", bytes(packed), row["id"])
 
 
+async def empty_a_subject_index_rows_fieldsets(gateway: RunningGateway) -> None:
+    """The field-sets a row's pupils name taken away: its rows cannot be read back."""
+    row = await _one("SELECT id FROM subjects_held ORDER BY id LIMIT 1")
+    await _run("UPDATE subjects_held SET fieldsets = $1 WHERE id = $2", "[]", row["id"])
+
+
 async def add_a_subject_index_row(gateway: RunningGateway) -> None:
     """A refused transfer (nothing left) made to look as if it held another one's pupils."""
     row = await _one("SELECT subjects, fieldsets FROM subjects_held ORDER BY id LIMIT 1")
@@ -278,8 +284,16 @@ async def add_a_subject_index_row(gateway: RunningGateway) -> None:
     [
         (change_a_subject_index_row, "its subject-index row is not what its log entry committed"),
         (add_a_subject_index_row, "whose log entry holds none: the row was added"),
+        (
+            empty_a_subject_index_rows_fieldsets,
+            "its subject-index row is not what its log entry committed",
+        ),
     ],
-    ids=["change_a_subject_index_row", "add_a_subject_index_row"],
+    ids=[
+        "change_a_subject_index_row",
+        "add_a_subject_index_row",
+        "empty_a_subject_index_rows_fieldsets",
+    ],
 )
 async def test_every_change_to_the_subject_index_is_detected(
     real_log: RunningGateway, mutation: Mutation, verify_says: str
