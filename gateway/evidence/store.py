@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import DatetimeField
 from tortoise.transactions import in_transaction
 
 from gateway.evidence.entries import Entry
@@ -150,10 +151,12 @@ def _sqlite_write(
     db.execute("BEGIN IMMEDIATE")
     try:
         if inserts:
-            db.executemany(insert_sql("sqlite"), [_sqlite_values(r[:_N_INSERT]) for r in inserts])
+            pending = [_sqlite_values(r[:_N_INSERT], _INSERT_TIMES) for r in inserts]
+            db.executemany(insert_sql("sqlite"), pending)
         if updates:
-            db.executemany(update_sql("sqlite"), [_sqlite_values(r[:_N_UPDATE]) for r in updates])
-        entries = [_sqlite_values(r[-_N_ENTRY:]) for r in (*inserts, *updates)]
+            outcomes = [_sqlite_values(r[:_N_UPDATE], _UPDATE_TIMES) for r in updates]
+            db.executemany(update_sql("sqlite"), outcomes)
+        entries = [_sqlite_values(r[-_N_ENTRY:], _ENTRY_TIMES) for r in (*inserts, *updates)]
         db.executemany(entry_sql("sqlite"), entries)
         for sql, rows in statements("sqlite", subjects):
             db.executemany(sql, rows)
@@ -164,9 +167,19 @@ def _sqlite_write(
         raise
 
 
-def _sqlite_values(values: Row) -> list[Any]:
-    # As the ORM's SQLite backend adapts them (tortoise.backends.sqlite.executor).
-    return [v.isoformat(" ") if isinstance(v, dt.datetime) else v for v in values]
+def _sqlite_values(values: Row, times: tuple[int, ...]) -> list[Any]:
+    """A row with its timestamps (at ``times``) as the ORM's SQLite backend adapts them
+    (tortoise.backends.sqlite.executor). Only those places are looked at: this runs on the
+    writer's thread, holding the GIL the event loop waits for."""
+    adapted = list(values)
+    for place in times:
+        if isinstance(adapted[place], dt.datetime):
+            adapted[place] = adapted[place].isoformat(" ")
+    return adapted
+
+
+def _times(columns: Sequence[str], fields: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(n for n, name in enumerate(columns) if isinstance(fields[name], DatetimeField))
 
 
 class PostgresLogStore:
@@ -249,6 +262,9 @@ _N_INSERT = len(INSERT_COLUMNS)
 _ID = INSERT_COLUMNS.index("id")
 _N_UPDATE = len(OUTCOME_COLUMNS) + 1
 _N_ENTRY = len(ENTRY_COLUMNS)
+_INSERT_TIMES = _times(INSERT_COLUMNS, _FIELDS)
+_UPDATE_TIMES = _times(OUTCOME_COLUMNS, _FIELDS)
+_ENTRY_TIMES = _times(ENTRY_COLUMNS, _ENTRY_FIELDS)
 
 
 @functools.cache
