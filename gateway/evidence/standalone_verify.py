@@ -13,6 +13,7 @@ import argparse
 import base64
 import hashlib
 import json
+import re
 import sys
 from typing import Any
 
@@ -131,7 +132,8 @@ def known_notes(path: str) -> list[str]:
     with open(path, encoding="utf-8", errors="replace") as file:
         text = file.read()
     if not text.lstrip().startswith("{"):
-        return [n + "\n" for n in text.split("\n\n\n") if n.strip()]  # two blank lines apart
+        # A blank line not followed by a signature line ("\u2014 ") ends a note.
+        return [n + "\n" for n in re.split("\n\n+(?!\u2014 )", text.strip("\n")) if n.strip()]
     try:
         notes = [json.loads(line)["note"] for line in text.splitlines() if line.strip()]
     except (ValueError, TypeError, KeyError):
