@@ -13,7 +13,8 @@
 Run from the repository root: ``.venv/bin/python bench/run.py`` (or ``make bench``). Settings,
 all optional: BENCH_QUICK=1 (a ~2-minute smoke run), BENCH_DURATION (seconds per wrk run),
 BENCH_CONNECTIONS, BENCH_THREADS, BENCH_ROUNDS, BENCH_PARTS (any of
-filter,proxy,memory,fairness,xml),
+filter,proxy,memory,fairness,xml), BENCH_SIZES (pupils per request through the proxies; default
+1,100,1000),
 BENCH_PROFILE=1 (after the measurements, sample the gateway with py-spy under the same load).
 Results: printed, and written to .bench/results.json and .bench/results.md;
 ``bench/run.py --report [results.json]`` prints the tables of an earlier run again (and
@@ -116,8 +117,22 @@ class Plan:
                 "connections": int(env.get("BENCH_CONNECTIONS", base.connections)),
                 "rounds": max(1, int(env.get("BENCH_ROUNDS", base.rounds))),
                 "profile": env.get("BENCH_PROFILE") == "1",
+                "sizes": _sizes(env.get("BENCH_SIZES"), base.sizes),
             }
         )
+
+
+def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    """BENCH_SIZES: pupils per request through the proxies, e.g. ``100`` or ``1,100``."""
+    if not text:
+        return default
+    try:
+        sizes = tuple(sorted({int(n) for n in text.split(",")}))
+    except ValueError:
+        raise tools.BenchError(f"BENCH_SIZES: numbers of pupils, e.g. 1,100; not {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise tools.BenchError(f"BENCH_SIZES: at least one pupil each, not {text!r}")
+    return sizes
 
 
 def say(message: str) -> None:
