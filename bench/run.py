@@ -129,7 +129,8 @@ def _sizes(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     try:
         sizes = tuple(sorted({int(n) for n in text.split(",")}))
     except ValueError:
-        raise tools.BenchError(f"BENCH_SIZES: numbers of pupils, e.g. 1,100; not {text!r}") from None
+        message = f"BENCH_SIZES: numbers of pupils, e.g. 1,100; not {text!r}"
+        raise tools.BenchError(message) from None
     if any(n < 1 for n in sizes):
         raise tools.BenchError(f"BENCH_SIZES: at least one pupil each, not {text!r}")
     return sizes
