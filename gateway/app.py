@@ -114,7 +114,11 @@ def create_app(settings: Settings, environ: Mapping[str, str] | None = None) -> 
                     cosigner=settings.cosigner,
                 )
             sealer = Sealer(
-                signer, settings.checkpoint_file, interval=settings.seal_interval, witness=witness
+                signer,
+                settings.checkpoint_file,
+                interval=settings.seal_interval,
+                witness=witness,
+                store=gateway.log.store,
             )
             await sealer.start()
         app.state.sealer = sealer

@@ -25,9 +25,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,7 @@ from gateway.evidence.signing import (
     load_signing_key,
     verifier_key,
 )
+from gateway.evidence.store import LogStore, SqliteLogStore, immediate
 from gateway.evidence.tree import CompactRange, edge_nodes
 
 if TYPE_CHECKING:
@@ -64,6 +67,21 @@ class Sealed:
 
     size: int
     entries: int
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round writes: the tree grown from ``size`` to ``edge.size`` by ``leaves``
+    (leaf index, entry seq), with its new ``nodes`` and signed checkpoint."""
+
+    size: int
+    leaves: list[tuple[int, int]]
+    nodes: list[tuple[int, int, bytes]]
+    late: list[tuple[int, bytes]]  # entries sealed from a gap passed earlier
+    edge: CompactRange
+    checkpoint: Checkpoint
+    note: str
+    signed_at: dt.datetime
 
 
 def signing_key(settings_key: Path, origin: str, create: bool) -> Signer:
@@ -95,8 +113,11 @@ class Sealer:
         *,
         interval: float = 0.5,
         witness: Witness | None = None,
+        store: LogStore | None = None,
     ) -> None:
         self._signer = signer
+        # SQLite: the log's own connection, on which a round's writes follow its batches.
+        self._store = store if isinstance(store, SqliteLogStore) else None
         self._file = checkpoint_file
         self._interval = interval
         self._witness = witness
@@ -136,47 +157,65 @@ class Sealer:
         """One round: None if another gateway holds the sealer's lock or nothing was new."""
         if not self._file_checked:
             await self._catch_up_file()
-        async with in_transaction() as db:
-            if not await _exclusive(db):
-                return None
-            rows = await sql.fetch(
-                db, "SELECT max(leaf_index) AS last, max(entry_seq) AS seq FROM log_leaf"
-            )
-            size = 0 if rows[0]["last"] is None else int(rows[0]["last"]) + 1
-            last_seq = 0 if rows[0]["seq"] is None else int(rows[0]["seq"])
-            fresh = await sql.fetch(
-                db,
-                "SELECT seq, leaf_hash, written_at FROM log_entry WHERE seq > $1 "
-                "ORDER BY seq LIMIT $2",
-                last_seq,
-                BATCH,
-            )
-            chosen = self._up_to_gap(last_seq, fresh) + await self._late(db)
-            if not chosen:
-                return None
-            edge = await self._edge_at(db, size)
-            leaves, nodes = [], []
-            for seq, leaf in chosen:
-                leaves.append((edge.size, seq))
-                nodes += [(n.level, n.index, n.hash) for n in edge.append(leaf)]
-            checkpoint = Checkpoint(self._signer.name, edge.size, edge.root())
-            note = sign_checkpoint(checkpoint, self._signer).decode("utf-8")
-            signed_at = dt.datetime.now(dt.UTC)
-            await sql.execute_many(
-                db, "INSERT INTO log_leaf (leaf_index, entry_seq) VALUES ($1, $2)", leaves
-            )
-            await sql.execute_many(
-                db, 'INSERT INTO log_node (level, "index", hash) VALUES ($1, $2, $3)', nodes
-            )
-            await sql.execute_many(
-                db,
-                "INSERT INTO log_checkpoint (size, root_hash, note, signed_at) "
-                "VALUES ($1, $2, $3, $4)",
-                [(edge.size, checkpoint.root_hash, note, _db_time(db, signed_at))],
-            )
-        self._edge = edge
-        await self._publish(checkpoint, note, signed_at)
-        return Sealed(edge.size, len(chosen))
+        if self._store is not None:
+            found = await self._sqlite_round()
+        else:
+            async with in_transaction() as db:
+                if not await _exclusive(db):
+                    return None
+                found = await self._next(db)
+                if found is not None:
+                    await _append(db, found)
+        if found is None:
+            return None
+        self._edge = found.edge
+        for seq, _ in found.late:
+            self._gaps.pop(seq, None)
+        await self._publish(found.checkpoint, found.note, found.signed_at)
+        return Sealed(found.edge.size, len(found.leaves))
+
+    async def _sqlite_round(self) -> Round | None:
+        """SQLite: the reads outside any transaction, then the writes in one hop on the log's
+        own connection, after its batches (``_append_sqlite``). The round holds the write lock
+        only for its inserts; through the ORM it held it over every read and every hop of a
+        busy event loop, and the log's writer waited out SQLite's busy handler meanwhile (up to
+        105 ms at a time under load, a tenth of the run)."""
+        assert self._store is not None, "only with the log's SQLite store"
+        found = await self._next(sql.client())
+        if found is None:
+            return None
+        if not await self._store.run(functools.partial(_append_sqlite, found)):
+            self._edge = None  # another sealer (a gateway on the same file) was first
+            return None
+        return found
+
+    async def _next(self, db: BaseDBAsyncClient) -> Round | None:
+        """The next round: the entries after the last sealed one, appended to the tree, and
+        the signed checkpoint of the result; None if nothing is new."""
+        rows = await sql.fetch(
+            db, "SELECT max(leaf_index) AS last, max(entry_seq) AS seq FROM log_leaf"
+        )
+        size = 0 if rows[0]["last"] is None else int(rows[0]["last"]) + 1
+        last_seq = 0 if rows[0]["seq"] is None else int(rows[0]["seq"])
+        fresh = await sql.fetch(
+            db,
+            "SELECT seq, leaf_hash, written_at FROM log_entry WHERE seq > $1 ORDER BY seq LIMIT $2",
+            last_seq,
+            BATCH,
+        )
+        passed = self._up_to_gap(last_seq, fresh)
+        late = await self._late(db)
+        chosen = passed + late
+        if not chosen:
+            return None
+        edge = await self._edge_at(db, size)
+        leaves, nodes = [], []
+        for seq, leaf in chosen:
+            leaves.append((edge.size, seq))
+            nodes += [(n.level, n.index, n.hash) for n in edge.append(leaf)]
+        checkpoint = Checkpoint(self._signer.name, edge.size, edge.root())
+        note = sign_checkpoint(checkpoint, self._signer).decode("utf-8")
+        return Round(size, leaves, nodes, late, edge, checkpoint, note, dt.datetime.now(dt.UTC))
 
     def _up_to_gap(self, last_seq: int, fresh: list[Any]) -> list[tuple[int, bytes]]:
         chosen: list[tuple[int, bytes]] = []
@@ -209,8 +248,7 @@ class Sealer:
             "AND NOT EXISTS (SELECT 1 FROM log_leaf l WHERE l.entry_seq = e.seq) ORDER BY seq",
             *wanted,
         )
-        for row in rows:
-            self._gaps.pop(int(row["seq"]), None)
+        for row in rows:  # forgotten once sealed (``seal``)
             logger.warning("entry %d committed after later entries were sealed", row["seq"])
         return [(int(row["seq"]), sql.as_bytes(row["leaf_hash"])) for row in rows]
 
@@ -270,8 +308,37 @@ async def _exclusive(db: BaseDBAsyncClient) -> bool:
     return True
 
 
-def _db_time(db: BaseDBAsyncClient, at: dt.datetime) -> Any:
-    return at if db.capabilities.dialect == "postgres" else at.isoformat(" ")
+_LEAF_SQL = "INSERT INTO log_leaf (leaf_index, entry_seq) VALUES ($1, $2)"
+_NODE_SQL = 'INSERT INTO log_node (level, "index", hash) VALUES ($1, $2, $3)'
+_CHECKPOINT_SQL = (
+    "INSERT INTO log_checkpoint (size, root_hash, note, signed_at) VALUES ($1, $2, $3, $4)"
+)
+
+
+def _checkpoint_row(found: Round, postgres: bool) -> tuple[Any, ...]:
+    at = found.signed_at if postgres else found.signed_at.isoformat(" ")
+    return (found.edge.size, found.checkpoint.root_hash, found.note, at)
+
+
+async def _append(db: BaseDBAsyncClient, found: Round) -> None:
+    """The round's rows, through the ORM, in the caller's transaction."""
+    await sql.execute_many(db, _LEAF_SQL, found.leaves)
+    await sql.execute_many(db, _NODE_SQL, found.nodes)
+    postgres = db.capabilities.dialect == "postgres"
+    await sql.execute_many(db, _CHECKPOINT_SQL, [_checkpoint_row(found, postgres)])
+
+
+def _append_sqlite(found: Round, db: sqlite3.Connection) -> bool:
+    """The round's rows on the log's SQLite connection, in one transaction, if the tree is
+    still the size the round grew it from; False (nothing written) if it is not."""
+    with immediate(db):
+        (last,) = db.execute("SELECT max(leaf_index) FROM log_leaf").fetchone()
+        if (0 if last is None else int(last) + 1) != found.size:
+            return False
+        db.executemany(sql.spelled(_LEAF_SQL, "sqlite"), found.leaves)
+        db.executemany(sql.spelled(_NODE_SQL, "sqlite"), found.nodes)
+        db.execute(sql.spelled(_CHECKPOINT_SQL, "sqlite"), _checkpoint_row(found, False))
+    return True
 
 
 def checkpoint_line(size: int, note: str, signed_at: dt.datetime) -> str:

@@ -17,11 +17,12 @@ exception. Each insert and each update row carries its log entry's columns
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import sqlite3
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
@@ -146,10 +147,7 @@ def _sqlite_write(
     subjects: SubjectBatch | None,
     db: sqlite3.Connection,
 ) -> None:
-    if db.in_transaction:  # a COMMIT that failed may leave its transaction open
-        db.execute("ROLLBACK")
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(db):
         if inserts:
             pending = [_sqlite_values(r[:_N_INSERT], _INSERT_TIMES) for r in inserts]
             db.executemany(insert_sql("sqlite"), pending)
@@ -160,6 +158,17 @@ def _sqlite_write(
         db.executemany(entry_sql("sqlite"), entries)
         for sql, rows in statements("sqlite", subjects):
             db.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction on ``db``, begun holding the write lock: committed when the block
+    ends, rolled back if it raises."""
+    if db.in_transaction:  # a COMMIT that failed may leave its transaction open
+        db.execute("ROLLBACK")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:
