@@ -13,12 +13,15 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import pytest
@@ -498,9 +501,87 @@ async def test_verify_reads_the_cosignature_file(start_gateway: Any, witness: Fa
     append_line(settings.cosignature_file, json.dumps({"size": 999, "note": later}) + "\n")
     report = await verify(signer.verifier(), *files)
     assert any(
-        p.startswith("the cosignature file holds checkpoint 999") and "rolled back" in p
+        p.startswith("line 2 of the cosignature file holds checkpoint 999") and "rolled back" in p
         for p in report.problems
     ), report.problems
+
+
+async def _verify(gateway: RunningGateway, **environ: str) -> tuple[int, str, str]:
+    """``poortwachter verify`` run as an operator runs it, on the gateway's database and files,
+    with the settings ``environ`` adds: exit code, stdout, stderr."""
+    settings = gateway.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
+        "GATEWAY_DATABASE_URL": settings.database_url,
+        "GATEWAY_LOG_KEY_FILE": str(settings.log_key_file),
+        "GATEWAY_CHECKPOINT_FILE": str(settings.checkpoint_file),
+        **environ,
+    }
+    run = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", "verify", env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(run.communicate(), 120)
+    assert run.returncode is not None
+    return run.returncode, out.decode(), err.decode()
+
+
+def _spoil_signature(path: Path, number: int) -> None:
+    """One bit off in the Ed25519 signature of the cosignature on line ``number`` (from 1),
+    its key id and time left as they were."""
+    lines = path.read_text().splitlines(keepends=True)
+    item = json.loads(lines[number - 1])
+    *kept, cosignature, _ = item["note"].split("\n")
+    name, encoded = cosignature.rsplit(" ", 1)
+    blob = bytearray(base64.b64decode(encoded))
+    blob[4 + 8 + 10] ^= 1
+    spoilt = f"{name} {base64.b64encode(bytes(blob)).decode()}"
+    item["note"] = "\n".join([*kept, spoilt, ""])
+    lines[number - 1] = json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
+    path.write_text("".join(lines))
+
+
+async def test_verify_checks_each_cosignature_again_with_the_witness_key(
+    start_gateway: Any, witness: FakeWitness
+) -> None:
+    """``poortwachter verify`` with GATEWAY_WITNESS_KEY passes on the cosignatures as kept; with
+    one bit of one cosignature's signature changed in the file, or a kept checkpoint's root
+    changed, it exits 1 naming each line. Without the key it does not check them and says so
+    in a note."""
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    for _ in range(3):
+        await _witnessed(gateway, witness)
+    await gateway.app.state.sealer.stop()
+    kept = lambda: len(_cosignatures(gateway.settings))  # noqa: E731
+    await _until(lambda: kept() == len(witness.requests), "every cosignature kept")
+    assert kept() >= 3
+    path = gateway.settings.cosignature_file
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 0, err
+    assert "not checked" not in out
+    _spoil_signature(path, 2)
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 1
+    assert "does NOT verify: line 2 of the cosignature file" in err
+    assert "the cosignature does not verify" in err
+    assert "line 1 " not in err and "line 3 " not in err
+    item = _cosignatures(gateway.settings)[-1]
+    origin, size, _, rest = item["note"].split("\n", 3)
+    other = base64.b64encode(bytes(32)).decode()
+    item["note"] = "\n".join([origin, size, other, rest])
+    changed, forked_at = kept() + 1, kept() + 2
+    append_line(path, json.dumps(item) + "\n")  # the last line with another root
+    settings = gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    forked = Checkpoint(settings.log_origin, int(size), bytes(32))
+    note = sign_checkpoint(forked, signer).decode() + witness.cosign(forked.text())
+    append_line(path, json.dumps(item | {"note": note}) + "\n")  # signed and cosigned
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 1
+    assert f"line {changed} of the cosignature file: checkpoint {size} is not signed by" in err
+    assert f"line {forked_at} of the cosignature file: checkpoint {size} differs from the" in err
+    assert "line 2 of the cosignature file" in err
+    code, out, err = await _verify(gateway)
+    assert "line 2 " not in err
+    assert f"note: the cosignatures in {path} were not checked: no GATEWAY_WITNESS_KEY" in out
 
 
 def test_the_witness_key_is_a_cosigner_vkey() -> None:
