@@ -98,7 +98,12 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> int:
         async with database.opened(settings.database_url):
-            report = await verify(verifier, settings.checkpoint_file, settings.cosignature_file)
+            report = await verify(
+                verifier,
+                settings.checkpoint_file,
+                settings.cosignature_file,
+                cosigner=settings.cosigner,
+            )
         for problem in report.problems:
             print(f"  {problem}", file=sys.stderr)
         for note in report.notes:

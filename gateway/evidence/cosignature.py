@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from gateway.evidence.note import (
     InvalidSignature,
     MalformedKey,
+    Note,
     Signature,
     key_id,
     split_verifier_key,
@@ -71,6 +72,15 @@ class Cosigner:
         except _BadSignature:
             raise InvalidSignature("the cosignature does not verify") from None
         return timestamp
+
+    def verify_note(self, note: Note) -> int:
+        """The time this key cosigned an opened checkpoint note (its cosignatures are among the
+        lines by keys the opener did not know); InvalidSignature unless the note holds one by
+        this key and every one by it verifies."""
+        mine = [s for s in note.unverified if self.signed(s)]
+        if not mine:
+            raise InvalidSignature("the note holds no cosignature by this key")
+        return max(self.verify(note.text, signature) for signature in mine)
 
     def key_string(self) -> str:
         encoded = base64.b64encode(bytes([COSIGNATURE_V1]) + self.public_key).decode("ascii")

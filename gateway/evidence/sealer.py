@@ -359,18 +359,25 @@ def append_line(path: Path, line: str) -> None:
 
 def read_checkpoint_file(path: Path) -> list[dict[str, Any]]:
     """The checkpoints in the file (a torn last line, from a crash mid-write, is skipped)."""
+    return [item for _, item in checkpoint_lines(path) if item is not None]
+
+
+def checkpoint_lines(path: Path) -> list[tuple[int, dict[str, Any] | None]]:
+    """Each line of a checkpoint (or cosignature) file, numbered from 1, with its JSON: None
+    for a line that is not a checkpoint's (a torn last line, from a crash mid-write). No file:
+    no lines; OSError or UnicodeDecodeError for a file that cannot be read."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
-    found = []
-    for line in text.splitlines():
+    found: list[tuple[int, dict[str, Any] | None]] = []
+    for number, line in enumerate(text.splitlines(), 1):
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
-            continue
-        if isinstance(item, dict) and isinstance(item.get("size"), int) and "note" in item:
-            found.append(item)
+            item = None
+        good = isinstance(item, dict) and isinstance(item.get("size"), int)
+        found.append((number, item if good and isinstance(item.get("note"), str) else None))
     return found
 
 

@@ -13,7 +13,8 @@ What it checks, in order, naming the first thing that does not match:
 4. the checkpoint file: every checkpoint in it is signed by the log's key and is in the
    database with the same root; one beyond the database's latest means the database was rolled
    back. The same for the witness's cosignature file, whose checkpoints a witness has vouched
-   for (their cosignatures are checked where they are received: gateway.evidence.witness);
+   for; with the witness's key its lines' cosignatures are checked too (a line marked verified
+   whose cosignature does not verify was changed), without it a note says they were not;
 5. every ``transfer`` row: equal, column by column, to its begin (or refused) entry with its
    outcome entry over it, and every transfer in the log has its row;
 6. the subject index: each transfer's row (``subjects_held``) hashes to the
@@ -36,9 +37,10 @@ from gateway.evidence import database as sql
 from gateway.evidence import entries
 from gateway.evidence.canonical import NotCanonicalisable, canonical
 from gateway.evidence.checkpoint import InvalidCheckpoint, open_checkpoint
+from gateway.evidence.cosignature import Cosigner
 from gateway.evidence.models import LogVerification, SubjectsHeld, TransferRecord
-from gateway.evidence.note import InvalidSignature, NoteError, UnverifiedNote, Verifier
-from gateway.evidence.sealer import read_checkpoint_file
+from gateway.evidence.note import InvalidSignature, NoteError, UnverifiedNote, Verifier, open_note
+from gateway.evidence.sealer import checkpoint_lines
 from gateway.evidence.subjects import rows_sha256, unpack
 from gateway.evidence.tree import CompactRange, leaf_hash
 
@@ -144,9 +146,14 @@ class _Log:
 
 
 async def verify(
-    verifier: Verifier, checkpoint_file: Path | None, cosignature_file: Path | None = None
+    verifier: Verifier,
+    checkpoint_file: Path | None,
+    cosignature_file: Path | None = None,
+    *,
+    cosigner: Cosigner | None = None,
 ) -> Report:
-    """Check the whole log (see the module's docstring); the result is also stored."""
+    """Check the whole log (see the module's docstring), the cosignatures with ``cosigner``
+    (the witness's key) if given; the result is also stored."""
     report = Report()
     log = _Log(report)
     db = sql.client()
@@ -155,6 +162,8 @@ async def verify(
     for path, label in ((checkpoint_file, "checkpoint"), (cosignature_file, "cosignature")):
         if path is not None:
             await _checkpoint_file(log, db, verifier, path, roots, f"the {label} file")
+    if cosignature_file is not None:
+        _cosignatures(log, verifier, cosigner, cosignature_file)
     _outcomes(log)
     committed = {t: said.content.get("subjects_sha256") for t, said in log.transfers.items()}
     await _transfers(log)
@@ -368,19 +377,55 @@ async def _checkpoint_file(
     """Step 4: a copy of the checkpoints outside the database."""
     rows = await sql.fetch(db, "SELECT max(size) AS size FROM log_checkpoint")
     latest = -1 if rows[0]["size"] is None else int(rows[0]["size"])
-    for item in read_checkpoint_file(path):
-        size = item["size"]
+    for number, item in checkpoint_lines(path):
+        if item is None:
+            continue
+        where = f"line {number} of {label}"
         try:
             opened = open_checkpoint(item["note"].encode("utf-8"), verifier.name, [verifier])
-        except (NoteError, InvalidCheckpoint):
-            log.problem(f"{label}'s checkpoint {size} is not signed by the log's key")
+        except (NoteError, InvalidCheckpoint, UnicodeError):  # a lone surrogate in its JSON
+            log.problem(f"{where}: checkpoint {item['size']} is not signed by the log's key")
             continue
         if opened.size > latest:
             log.problem(
-                f"{label} holds checkpoint {opened.size}, the database's latest is "
+                f"{where} holds checkpoint {opened.size}, the database's latest is "
                 f"{latest}: the database was rolled back or its checkpoints deleted"
             )
         elif opened.size in roots and roots[opened.size] != opened.root_hash:
-            log.problem(f"{label}'s checkpoint {opened.size} differs from the log")
+            log.problem(f"{where}: checkpoint {opened.size} differs from the log")
         elif opened.size not in roots:
-            log.problem(f"{label}'s checkpoint {opened.size} is not in the database")
+            log.problem(f"{where}: checkpoint {opened.size} is not in the database")
+
+
+def _cosignatures(log: _Log, verifier: Verifier, cosigner: Cosigner | None, path: Path) -> None:
+    """Step 4, the witness's part: each line's cosignature by ``cosigner``. A line marked
+    verified was checked with that key when it came; if it does not verify now, it was changed
+    (or cosigned under another key). Lines kept unverified are only counted."""
+    lines = [(number, item) for number, item in checkpoint_lines(path) if item is not None]
+    if lines and cosigner is None:
+        log.report.notes.append(
+            f"the cosignatures in {path} were not checked: no GATEWAY_WITNESS_KEY"
+        )
+    if not lines or cosigner is None:
+        return
+    unverified = 0
+    for number, item in lines:
+        try:
+            note = open_note(item["note"].encode("utf-8"), [verifier])
+        except (NoteError, UnicodeError):
+            continue  # named above: not signed by the log's key
+        try:
+            cosigner.verify_note(note)
+        except InvalidSignature as error:
+            if item.get("verified") is True:
+                log.problem(
+                    f"line {number} of the cosignature file (checkpoint {item['size']}, marked "
+                    f"verified) fails under GATEWAY_WITNESS_KEY {cosigner.key_string()}: {error}"
+                )
+            else:
+                unverified += 1
+    if unverified:
+        log.report.notes.append(
+            f"{unverified} cosignature lines kept unverified hold no valid cosignature by "
+            f"{cosigner.key_string()}"
+        )

@@ -4,9 +4,11 @@ goes to a witness, which cosigns it only if it extends the last one it cosigned 
 ``POST <GATEWAY_WITNESS_URL>/add-checkpoint`` with the body ``old <m>``, the RFC 6962
 consistency proof from tree size m to the checkpoint's (one base64 hash a line, read from the
 stored tree nodes), an empty line and the signed checkpoint. m is the size the witness last
-cosigned. After a start nobody here knows it, so the first request says ``old 0`` (no proof),
-the spec's way to ask; a witness that knows the log answers 409 with its size, and the request
-is made once more, from that size. The answers:
+cosigned. At a start it is taken from the cosignature file: the size of this witness's largest
+checkpoint there marked verified, if its cosignature still verifies with ``GATEWAY_WITNESS_KEY``
+(see ``Witness.recall``). Without one the first request says ``old 0`` (no proof), the spec's
+way to ask; a witness that knows another size answers 409 with it, and the request is made once
+more, from that size. The answers:
 
 - 200: cosignature lines. With ``GATEWAY_WITNESS_KEY`` only that key's lines are kept, and only
   if they verify; without it every line is kept, marked unverified. They go, with the checkpoint
@@ -38,10 +40,10 @@ import aiohttp
 
 from gateway.evidence import database as sql
 from gateway.evidence import proofs
-from gateway.evidence.checkpoint import Checkpoint
+from gateway.evidence.checkpoint import Checkpoint, InvalidCheckpoint, parse_checkpoint
 from gateway.evidence.cosignature import Cosigner
 from gateway.evidence.note import InvalidSignature, NoteError, Verifier, open_note
-from gateway.evidence.sealer import append_line
+from gateway.evidence.sealer import append_line, checkpoint_lines
 
 logger = logging.getLogger("gateway.witness")
 
@@ -78,6 +80,7 @@ class Witness:
         self._timeout = timeout
         self._retry = retry_seconds
         self.known: int | None = None  # the size the witness last cosigned, as last heard
+        self._recalled = False  # known is the cosignature file's, the witness has not said it
         self._pending: tuple[Checkpoint, str] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
@@ -111,6 +114,11 @@ class Witness:
         self._wake.set()
 
     async def _run(self) -> None:
+        try:
+            self.known = await asyncio.to_thread(self.recall)
+        except Exception:  # a file this client cannot read costs one 409, not the witness
+            logger.exception("reading the cosignature file %s failed", self._file)
+        self._recalled = self.known is not None
         while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
@@ -131,7 +139,9 @@ class Witness:
         """One checkpoint to the witness, with one retry after a 409; True if it is worth
         trying again later (the witness did not answer, or answered 5xx)."""
         old = 0 if self.known is None else self.known
-        if old > checkpoint.size:
+        if old > checkpoint.size and self._recalled:
+            old = 0  # the file knows more than the database: the witness is asked (409, below)
+        elif old > checkpoint.size:
             logger.info(
                 "the witness has cosigned %d leaves already; checkpoint %d is not sent",
                 old,
@@ -150,7 +160,7 @@ class Witness:
                 )
                 return True
             if status == 200:
-                self.known = checkpoint.size
+                self.known, self._recalled = checkpoint.size, False
                 await self._keep(checkpoint, note, body)
                 return False
             if status == 409 and attempt == 1:
@@ -163,7 +173,7 @@ class Witness:
                         old,
                     )
                     return False
-                self.known = size
+                self.known, self._recalled = size, False
                 if size > checkpoint.size:
                     await self._ahead(size, checkpoint.size)
                     return False
@@ -172,6 +182,51 @@ class Witness:
             _refused(status, checkpoint.size, old, self.url)
             return status >= 500
         return False
+
+    def recall(self) -> int | None:
+        """The size this witness last cosigned as the cosignature file remembers it: its
+        largest checkpoint there marked verified, if that cosignature still verifies with the
+        key. None without a key or such a line. An unreadable file or line, or such a line that
+        does not verify, is a warning, never a failure: the witness is then asked (409)."""
+        if self._cosigner is None:
+            return None
+        try:
+            lines = checkpoint_lines(self._file)
+        except (OSError, UnicodeDecodeError) as error:
+            logger.warning("cannot read the cosignature file %s: %s", self._file, error)
+            return None
+        unreadable = [number for number, item in lines if item is None]
+        if unreadable:
+            logger.warning(
+                "the cosignature file %s has %d unreadable line(s), the first at line %d; skipped",
+                self._file,
+                len(unreadable),
+                unreadable[0],
+            )
+        mine = [
+            item
+            for _, item in lines
+            if item is not None and item.get("witness") == self.url and item.get("verified") is True
+        ]
+        if not mine:
+            return None
+        newest = max(mine, key=lambda item: item["size"])
+        try:
+            note = open_note(newest["note"].encode("utf-8"), [self._log_key])
+            size = parse_checkpoint(note.text).size
+            self._cosigner.verify_note(note)
+        except (NoteError, InvalidCheckpoint, UnicodeError) as error:
+            logger.warning(
+                "the cosignature file's checkpoint %d by %s does not verify (%s); not used",
+                newest["size"],
+                self.url,
+                error,
+            )
+            return None
+        logger.info(
+            "the witness %s last cosigned %d leaves, says the cosignature file", self.url, size
+        )
+        return size
 
     async def _post(self, old: int, checkpoint: Checkpoint, note: str) -> tuple[int, str, bytes]:
         proof = await _consistency(old, checkpoint.size)

@@ -13,12 +13,15 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import PIPE
 from typing import Any
 
 import pytest
@@ -163,12 +166,16 @@ class FakeWitness:
         elif not rfc9162_consistent(old, size, self.root, root, proof):
             return answer(422)
         self.size, self.root = size, root
+        return answer(200, text=self.cosign(text, spoilt=self.corrupt))
+
+    def cosign(self, text: str, spoilt: bool = False) -> str:
+        """This witness's cosignature line of checkpoint ``text``; ``spoilt``: one bit off."""
         stamp = int(time.time())
         signature = self.key.sign(f"cosignature/v1\ntime {stamp}\n{text}".encode())
-        if self.corrupt:
+        if spoilt:
             signature = bytes([signature[0] ^ 1]) + signature[1:]
         blob = base64.b64encode(self.key_id() + stamp.to_bytes(8, "big") + signature).decode()
-        return answer(200, text=f"\u2014 {self.name} {blob}\n")
+        return f"\u2014 {self.name} {blob}\n"
 
     def _signed(self, line: str, origin: str, log_id: bytes, text: str) -> bool:
         name, _, encoded = line.removeprefix("\u2014 ").partition(" ")
@@ -254,35 +261,123 @@ async def test_first_contact_then_every_round_with_a_consistency_proof(
         assert witness.check_cosignature(checkpoint.text(), cosignature)
 
 
-async def test_a_restarted_sealer_recovers_from_409(
-    start_gateway: Any, witness: FakeWitness
-) -> None:
-    """A sealer that does not know what the witness last cosigned (a restart) asks with
-    ``old 0``, gets 409 and the witness's size as text/x.tlog.size, and retries once from that
-    size with a proof: the witness cosigns the new checkpoint."""
-    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
-    await _witnessed(gateway, witness)
-    known = witness.size
+async def _restarted(gateway: RunningGateway, fake: FakeWitness) -> list[Request]:
+    """Stop the gateway's sealer and witness client, make three transfers, then start a new
+    sealer and client as the gateway's start does (a restart) until the witness has cosigned
+    them: the requests they sent."""
     await gateway.app.state.sealer.stop()
     for _ in range(3):
         await _transfer(gateway)
+    before = len(fake.requests)
     settings = gateway.settings
     signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
     client = Witness(
-        witness.url, signer.verifier(), settings.cosignature_file, cosigner=settings.cosigner
+        fake.url, signer.verifier(), settings.cosignature_file, cosigner=settings.cosigner
     )
     fresh = Sealer(signer, settings.checkpoint_file, witness=client, interval=0.1)
     await fresh.start()
     try:
         entries = await _entries()
-        await _until(lambda: witness.size == entries, "the restarted sealer is cosigned")
+        await _until(lambda: fake.size == entries, "the restarted sealer is cosigned")
     finally:
         await fresh.stop()
-    after = witness.requests[-2:]
+    return fake.requests[before:]
+
+
+async def test_a_restarted_sealer_starts_from_the_cosignature_file(
+    start_gateway: Any, witness: FakeWitness
+) -> None:
+    """After a restart the first request already says the size the witness last cosigned, as
+    the cosignature file kept it, with a consistency proof from it: no 409 round trip."""
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    await _witnessed(gateway, witness)
+    known = witness.size
+    sizes = lambda: [c["size"] for c in _cosignatures(gateway.settings)]  # noqa: E731
+    await _until(lambda: sizes()[-1:] == [known], "kept")
+    after = await _restarted(gateway, witness)
+    assert [(r.old, r.status) for r in after] == [(known, 200)]
+    assert after[0].proof > 0 and after[0].size == await _entries()
+
+
+async def test_a_restarted_sealer_with_an_unreadable_file_recovers_from_409(
+    start_gateway: Any, witness: FakeWitness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cosignature file that cannot be read (here: not UTF-8) is a warning, not a failure:
+    the restarted sealer asks with ``old 0``, gets 409 and the witness's size as
+    text/x.tlog.size, and retries once from that size with a proof: the witness cosigns."""
+    caplog.set_level(logging.WARNING, logger="gateway.witness")
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    await _witnessed(gateway, witness)
+    known = witness.size
+    await _until(lambda: len(_cosignatures(gateway.settings)) == len(witness.requests), "kept")
+    gateway.settings.cosignature_file.write_bytes(b"\xff\xfe not a cosignature file\n")
+    after = await _restarted(gateway, witness)
     assert (after[0].old, after[0].proof, after[0].status) == (0, 0, 409)
-    assert (after[1].old, after[1].size, after[1].status) == (known, entries, 200)
-    assert after[1].proof > 0
-    assert _cosignatures(settings)[-1]["size"] == entries
+    assert (after[1].old, after[1].size, after[1].status) == (known, await _entries(), 200)
+    assert after[1].proof > 0 and len(after) == 2
+    assert any("cannot read the cosignature file" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_recalled_size_beyond_the_checkpoint_is_asked_about(
+    start_gateway: Any, witness: FakeWitness
+) -> None:
+    """A verified line in the cosignature file larger than anything the database holds (the
+    database rolled back, say) is not taken on trust: the checkpoint still goes out, with
+    ``old 0``, and the witness's 409 tells the size to go on from."""
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    await _witnessed(gateway, witness)
+    known = witness.size
+    settings = gateway.settings
+    await _until(lambda: len(_cosignatures(settings)) == len(witness.requests), "kept")
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    beyond = Checkpoint(settings.log_origin, 999, b"\1" * 32)
+    note = sign_checkpoint(beyond, signer).decode() + witness.cosign(beyond.text())
+    item = {"size": 999, "note": note, "verified": True, "witness": witness.url + "/add-checkpoint"}
+    append_line(settings.cosignature_file, json.dumps(item) + "\n")
+    after = await _restarted(gateway, witness)
+    assert [(r.old, r.status) for r in after] == [(0, 409), (known, 200)]
+
+
+async def test_recall_takes_the_largest_verified_size_of_this_witness(
+    tmp_path: Path, witness: FakeWitness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``recall`` reads the size from this witness's largest line marked verified whose
+    cosignature verifies; lines of another witness, lines kept unverified and a torn line
+    are passed over (the torn one with a warning); a spoilt newest line gives nothing."""
+    caplog.set_level(logging.INFO, logger="gateway.witness")
+    signer = signing_key(tmp_path / "var" / "log-signing.key", witness.origin, create=False)
+    url = witness.url + "/add-checkpoint"
+
+    def line(size: int, spoilt: bool = False, **item: Any) -> str:
+        checkpoint = Checkpoint(witness.origin, size, bytes([size]) * 32)
+        note = sign_checkpoint(checkpoint, signer).decode()
+        note += witness.cosign(checkpoint.text(), spoilt)
+        return json.dumps({"size": size, "note": note, "verified": True, "witness": url} | item)
+
+    path = tmp_path / "cosignatures.jsonl"
+    client = Witness(
+        witness.url, signer.verifier(), path, cosigner=parse_cosigner_key(witness.vkey())
+    )
+    assert client.recall() is None  # no file yet
+    lines = [
+        line(5),
+        line(7),
+        line(6),
+        line(9, witness="https://another.example/add-checkpoint"),
+        line(8, verified=False),
+        '{"size": 12, "note": "torn',
+    ]
+    path.write_text("\n".join(lines))
+    assert client.recall() == 7
+    assert any(
+        "1 unreadable line(s), the first at line 6" in r.getMessage() for r in caplog.records
+    )
+    assert Witness(witness.url, signer.verifier(), path).recall() is None  # no key: not used
+    path.write_text("\n".join([line(5), line(10, spoilt=True)]) + "\n")
+    assert client.recall() is None
+    assert any(
+        "checkpoint 10" in r.getMessage() and "not used" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_a_witness_that_comes_back_gets_the_latest_checkpoint(
@@ -406,9 +501,87 @@ async def test_verify_reads_the_cosignature_file(start_gateway: Any, witness: Fa
     append_line(settings.cosignature_file, json.dumps({"size": 999, "note": later}) + "\n")
     report = await verify(signer.verifier(), *files)
     assert any(
-        p.startswith("the cosignature file holds checkpoint 999") and "rolled back" in p
+        p.startswith("line 2 of the cosignature file holds checkpoint 999") and "rolled back" in p
         for p in report.problems
     ), report.problems
+
+
+async def _verify(gateway: RunningGateway, **environ: str) -> tuple[int, str, str]:
+    """``poortwachter verify`` run as an operator runs it, on the gateway's database and files,
+    with the settings ``environ`` adds: exit code, stdout, stderr."""
+    settings = gateway.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
+        "GATEWAY_DATABASE_URL": settings.database_url,
+        "GATEWAY_LOG_KEY_FILE": str(settings.log_key_file),
+        "GATEWAY_CHECKPOINT_FILE": str(settings.checkpoint_file),
+        **environ,
+    }
+    run = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", "verify", env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await asyncio.wait_for(run.communicate(), 120)
+    assert run.returncode is not None
+    return run.returncode, out.decode(), err.decode()
+
+
+def _spoil_signature(path: Path, number: int) -> None:
+    """One bit off in the Ed25519 signature of the cosignature on line ``number`` (from 1),
+    its key id and time left as they were."""
+    lines = path.read_text().splitlines(keepends=True)
+    item = json.loads(lines[number - 1])
+    *kept, cosignature, _ = item["note"].split("\n")
+    name, encoded = cosignature.rsplit(" ", 1)
+    blob = bytearray(base64.b64decode(encoded))
+    blob[4 + 8 + 10] ^= 1
+    spoilt = f"{name} {base64.b64encode(bytes(blob)).decode()}"
+    item["note"] = "\n".join([*kept, spoilt, ""])
+    lines[number - 1] = json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
+    path.write_text("".join(lines))
+
+
+async def test_verify_checks_each_cosignature_again_with_the_witness_key(
+    start_gateway: Any, witness: FakeWitness
+) -> None:
+    """``poortwachter verify`` with GATEWAY_WITNESS_KEY passes on the cosignatures as kept; with
+    one bit of one cosignature's signature changed in the file, or a kept checkpoint's root
+    changed, it exits 1 naming each line. Without the key it does not check them and says so
+    in a note."""
+    gateway = await start_gateway(witness_url=witness.url, witness_key=witness.vkey())
+    for _ in range(3):
+        await _witnessed(gateway, witness)
+    await gateway.app.state.sealer.stop()
+    kept = lambda: len(_cosignatures(gateway.settings))  # noqa: E731
+    await _until(lambda: kept() == len(witness.requests), "every cosignature kept")
+    assert kept() >= 3
+    path = gateway.settings.cosignature_file
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 0, err
+    assert "not checked" not in out
+    _spoil_signature(path, 2)
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 1
+    assert "does NOT verify: line 2 of the cosignature file" in err
+    assert "the cosignature does not verify" in err
+    assert "line 1 " not in err and "line 3 " not in err
+    item = _cosignatures(gateway.settings)[-1]
+    origin, size, _, rest = item["note"].split("\n", 3)
+    other = base64.b64encode(bytes(32)).decode()
+    item["note"] = "\n".join([origin, size, other, rest])
+    changed, forked_at = kept() + 1, kept() + 2
+    append_line(path, json.dumps(item) + "\n")  # the last line with another root
+    settings = gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    forked = Checkpoint(settings.log_origin, int(size), bytes(32))
+    note = sign_checkpoint(forked, signer).decode() + witness.cosign(forked.text())
+    append_line(path, json.dumps(item | {"note": note}) + "\n")  # signed and cosigned
+    code, out, err = await _verify(gateway, GATEWAY_WITNESS_KEY=witness.vkey())
+    assert code == 1
+    assert f"line {changed} of the cosignature file: checkpoint {size} is not signed by" in err
+    assert f"line {forked_at} of the cosignature file: checkpoint {size} differs from the" in err
+    assert "line 2 of the cosignature file" in err
+    code, out, err = await _verify(gateway)
+    assert "line 2 " not in err
+    assert f"note: the cosignatures in {path} were not checked: no GATEWAY_WITNESS_KEY" in out
 
 
 def test_the_witness_key_is_a_cosigner_vkey() -> None:
