@@ -1,12 +1,13 @@
 """The sealer: binds new log entries into the Merkle tree and signs a checkpoint, every
 ``seal_interval`` seconds.
 
-Each round runs in one transaction that only one gateway may hold at a time: on PostgreSQL
-under a transaction-scoped advisory lock (``pg_try_advisory_xact_lock``; a gateway that does
-not get it skips its round), on SQLite under the database's one write lock. In it the sealer
-reads the tree's size and right edge (``log_leaf``, ``log_node``), the entries after the last
-sealed one in sequence order, appends their leaf hashes, and writes the new leaves, nodes and
-the signed checkpoint. A sealer killed mid-round loses its transaction and nothing else: the
+Each round reads the tree's size and right edge (``log_leaf``, ``log_node``) and the entries
+after the last sealed one in sequence order, appends their leaf hashes, and writes the new
+leaves, nodes and the signed checkpoint. On PostgreSQL the round is one transaction under a
+transaction-scoped advisory lock (``pg_try_advisory_xact_lock``; a gateway that does not get it
+skips its round). On SQLite the reads take no lock and the writes go to the log's own
+connection in one transaction, made only if the tree is still the size the round read
+(``_append_sqlite``). A sealer killed mid-round loses its transaction and nothing else: the
 next round, in any gateway, starts from what is committed.
 
 Sequence numbers of concurrent writers can commit out of order, and a rolled-back write leaves
