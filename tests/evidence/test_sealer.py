@@ -5,13 +5,14 @@ against a real witness in test_witness.py."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from typing import Any
 
 from gateway import samples
 from gateway.evidence import database as sql
 from gateway.evidence.checkpoint import open_checkpoint
-from gateway.evidence.sealer import Sealer, signing_key
+from gateway.evidence.sealer import Sealer, _append_sqlite, signing_key
 from gateway.evidence.verify import verify
 from tests.conftest import RunningGateway, Upstream
 
@@ -83,3 +84,31 @@ async def test_a_new_sealer_carries_on_from_the_stored_tree(start_gateway: Any) 
     report = await verify(signer.verifier(), settings.checkpoint_file)
     assert report.ok, report.problems
     assert report.sealed == before + 10 and report.unsealed == 0
+
+
+async def test_a_round_whose_tree_grew_meanwhile_writes_nothing(start_gateway: Any) -> None:
+    """Two sealers read the same unsealed entries; the second to write finds the tree grown
+    and is skipped, so no entry is sealed twice (on SQLite the round's writes check the size
+    under the write lock; on PostgreSQL the advisory lock keeps the two apart)."""
+    gateway: RunningGateway = await start_gateway()
+    await gateway.app.state.sealer.stop()
+    for _ in range(3):
+        assert (await gateway.push(samples.sync(1))).status_code == 200
+    await gateway.app.state.gateway.log.flush()
+    settings = gateway.settings
+    signer = signing_key(settings.log_key_file, settings.log_origin, create=False)
+    store = gateway.app.state.gateway.log.store
+    late = Sealer(signer, settings.checkpoint_file, store=store)
+    first = Sealer(signer, settings.checkpoint_file, store=store)
+    if late._store is None:  # PostgreSQL: rounds are one transaction each under the lock
+        assert (await first.seal()) is not None and (await late.seal()) is None
+    else:
+        stale = await late._next(sql.client())  # read before the other sealer writes
+        assert stale is not None and stale.edge.size == 6
+        assert (await first.seal()) is not None
+        assert (await late._sqlite_round()) is None  # read afresh: nothing new for it
+        assert not await store.run(functools.partial(_append_sqlite, stale))
+    rows = await sql.fetch(sql.client(), "SELECT count(*) AS n FROM log_leaf")
+    assert int(rows[0]["n"]) == await _entries() == 6
+    report = await verify(signer.verifier(), settings.checkpoint_file)
+    assert report.ok and report.sealed == 6, report.problems
