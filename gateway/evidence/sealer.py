@@ -48,7 +48,7 @@ from gateway.evidence.signing import (
     load_signing_key,
     verifier_key,
 )
-from gateway.evidence.store import LogStore, SqliteLogStore, immediate
+from gateway.evidence.store import LogStore, SqliteLogStore, immediate, insert_all
 from gateway.evidence.tree import CompactRange, edge_nodes
 
 if TYPE_CHECKING:
@@ -336,8 +336,8 @@ def _append_sqlite(found: Round, db: sqlite3.Connection) -> bool:
         (last,) = db.execute("SELECT max(leaf_index) FROM log_leaf").fetchone()
         if (0 if last is None else int(last) + 1) != found.size:
             return False
-        db.executemany(sql.spelled(_LEAF_SQL, "sqlite"), found.leaves)
-        db.executemany(sql.spelled(_NODE_SQL, "sqlite"), found.nodes)
+        insert_all(db, sql.spelled(_LEAF_SQL, "sqlite"), found.leaves)
+        insert_all(db, sql.spelled(_NODE_SQL, "sqlite"), found.nodes)
         db.execute(sql.spelled(_CHECKPOINT_SQL, "sqlite"), _checkpoint_row(found, False))
     return True
 
