@@ -377,8 +377,10 @@ async def _checkpoint_file(
     """Step 4: a copy of the checkpoints outside the database."""
     rows = await sql.fetch(db, "SELECT max(size) AS size FROM log_checkpoint")
     latest = -1 if rows[0]["size"] is None else int(rows[0]["size"])
+    unreadable = []
     for number, item in checkpoint_lines(path):
         if item is None:
+            unreadable.append(str(number))
             continue
         where = f"line {number} of {label}"
         try:
@@ -395,6 +397,11 @@ async def _checkpoint_file(
             log.problem(f"{where}: checkpoint {opened.size} differs from the log")
         elif opened.size not in roots:
             log.problem(f"{where}: checkpoint {opened.size} is not in the database")
+    if unreadable:  # a write torn by a crash, or a line changed: said, not skipped in silence
+        log.report.notes.append(
+            f"{label} ({path}): line(s) {', '.join(unreadable[:10])} hold no checkpoint and "
+            "were not checked (a write cut short by a crash, or the line was changed)"
+        )
 
 
 def _cosignatures(log: _Log, verifier: Verifier, cosigner: Cosigner | None, path: Path) -> None:

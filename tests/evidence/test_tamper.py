@@ -377,3 +377,18 @@ async def test_prove_gives_proofs_that_check_against_the_signed_checkpoint(
         assert base64.b64decode(item["leaf_hash"]) == hashed
         proof = [base64.b64decode(h) for h in item["proof"]]
         assert standalone_verify.verify_inclusion(item["leaf_index"], size, hashed, proof, root)
+
+
+async def test_a_checkpoint_file_line_that_holds_no_checkpoint_is_said_not_skipped(
+    real_log: RunningGateway,
+) -> None:
+    """A line of the checkpoint file garbled (as a crash mid-write leaves it, or an edit that
+    hides a later checkpoint): verify cannot check it, and says which line it could not."""
+    path = real_log.settings.checkpoint_file
+    lines = path.read_text().splitlines(keepends=True)
+    assert len(lines) >= 3
+    lines[1] = lines[1][: len(lines[1]) // 2] + "\n"
+    path.write_text("".join(lines))
+    report = await verify(_signer(real_log).verifier(), path)
+    assert report.ok, report.problems
+    assert any("line(s) 2 hold no checkpoint" in note for note in report.notes), report.notes
