@@ -209,7 +209,9 @@ def _sqlite_gateways(
 ) -> list[Target]:
     found = []
     for name, extra in (("gw-sqlite", {}), ("gw-sqlite-nolog", {"GATEWAY_BENCH_WITHOUT_LOG": "1"})):
-        env = servers.gateway_env(f"sqlite://{workdir / name}.sqlite3", upstream_port, **extra)
+        env = servers.gateway_env(
+            f"sqlite://{workdir / name}.sqlite3", upstream_port, workdir / name, **extra
+        )
         found.append(_gateway_target(stack, name, env, servers.create_key(env), workdir))
     return found
 
@@ -221,7 +223,7 @@ def _postgres_gateways(
         say("PostgreSQL does not answer on 127.0.0.1:5432: its gateways are skipped")
         return []
     url = stack.enter_context(servers.postgres_database())
-    env = servers.gateway_env(url, upstream_port)
+    env = servers.gateway_env(url, upstream_port, workdir / "gw-pg")
     key = servers.create_key(env)
     found = [
         _gateway_target(stack, "gw-pg", env, key, workdir),
@@ -456,7 +458,10 @@ def _memory_gateway(
     stack: contextlib.ExitStack, workdir: Path, upstream_port: int, name: str, limit: int
 ) -> tuple[servers.Process, int, dict[str, str]]:
     env = servers.gateway_env(
-        f"sqlite://{workdir / name}.sqlite3", upstream_port, GATEWAY_MAX_BODY_BYTES=str(limit)
+        f"sqlite://{workdir / name}.sqlite3",
+        upstream_port,
+        workdir / name,
+        GATEWAY_MAX_BODY_BYTES=str(limit),
     )
     key = servers.create_key(env)
     process, port = stack.enter_context(servers.gateway(name, env, workdir / f"{name}.log"))

@@ -395,10 +395,16 @@ def postgres_database() -> Iterator[str]:
 # --- the gateway -----------------------------------------------------------------------------
 
 
-def gateway_env(database_url: str, upstream_port: int, **extra: str) -> dict[str, str]:
+def gateway_env(database_url: str, upstream_port: int, var: Path, **extra: str) -> dict[str, str]:
+    """A benchmarked gateway's environment; its keys and checkpoints go in ``var`` (beside its
+    database), not in the checkout's var/, where a developer's own gateway keeps its own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update(
         GATEWAY_DATABASE_URL=database_url,
+        GATEWAY_LOG_KEY_FILE=str(var / "log-signing.key"),
+        GATEWAY_CHECKPOINT_FILE=str(var / "checkpoints.jsonl"),
+        GATEWAY_SUBJECT_KEY_FILE=str(var / "subject.key"),
+        GATEWAY_PSEUDONYM_KEY_FILE=str(var / "pseudonym.key"),
         GATEWAY_HOST=HOST,
         GATEWAY_UPSTREAM_BASISPOORT=f"http://{HOST}:{upstream_port}/",
         # the per-key limits would answer 429 to the load generator: off for the benchmark

@@ -126,7 +126,12 @@ async def run(settings: Settings, *, pupils: int = 30, out: Any = None) -> int:
         demo_settings = replace(
             settings,
             database_url=f"sqlite://{Path(scratch) / 'demo.sqlite3'}",
-            subject_key_file=Path(scratch) / "subject.key",  # the demo's index goes with it
+            # Its keys and checkpoints go with its database: a demo's checkpoints in the real
+            # checkpoint file would read as a rolled-back log to the real gateway's verify.
+            subject_key_file=Path(scratch) / "subject.key",
+            log_key_file=Path(scratch) / "log-signing.key",
+            checkpoint_file=Path(scratch) / "checkpoints.jsonl",
+            pseudonym_key_file=Path(scratch) / "pseudonym.key",
             host="127.0.0.1",
             port=port,
         )

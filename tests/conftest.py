@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,38 @@ def pytest_report_header() -> str:
 
     url = os.environ.get("POORTWACHTER_TEST_DATABASE_URL", "")
     return f"database: {url or 'SQLite (per test, in tmp_path)'}"
+
+
+# The files a gateway keeps beside its database, which default to the checkout's var/. Gateways
+# the tests start as processes inherit the environment, so without these they wrote their keys
+# and checkpoints into var/, where a developer's own gateway keeps its own: `make test` then
+# `make run` and that gateway's `verify` named a rollback in every checkpoint the tests left.
+VAR_FILES = {
+    "GATEWAY_LOG_KEY_FILE": "log-signing.key",
+    "GATEWAY_CHECKPOINT_FILE": "checkpoints.jsonl",
+    "GATEWAY_SUBJECT_KEY_FILE": "subject.key",
+    "GATEWAY_PSEUDONYM_KEY_FILE": "pseudonym.key",
+    "GATEWAY_SECRETS_FILE": "secrets.json",
+    "GATEWAY_SECRETS_KEY_FILE": "secrets.key",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _var_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every gateway process the tests start keeps its files in the session's own directory."""
+    var = tmp_path_factory.mktemp("var")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, file in VAR_FILES.items():
+            patch.setenv(name, str(var / file))
+        yield
+
+
+def plain_environ() -> dict[str, str]:
+    """The environment without the GATEWAY_ settings a developer may have set, as a newcomer's
+    shell has it, except that the gateway's files still go to the session's directory."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_") or k in VAR_FILES}
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from gateway import __version__, samples
-from tests.conftest import ROOT, RunningGateway, Upstream
+from tests.conftest import ROOT, RunningGateway, Upstream, plain_environ
 
 
 @dataclass
@@ -26,7 +25,7 @@ class Run:
 async def cli(*args: str, database: str | None, cwd: Path = ROOT, **env: str) -> Run:
     """Run ``python -m gateway ARGS`` in ``cwd`` (the repository root) with a clean GATEWAY_*
     environment: ``database`` as GATEWAY_DATABASE_URL (None: not set) and ``env``."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    environ = plain_environ()
     if database is not None:
         environ["GATEWAY_DATABASE_URL"] = database
     environ |= env
@@ -406,7 +405,7 @@ async def test_users_create_reads_the_password_from_stdin(database: str) -> None
             capture_output=True,
             text=True,
             cwd=ROOT,
-            env={"GATEWAY_DATABASE_URL": database, "PATH": "/usr/bin"},
+            env={**plain_environ(), "GATEWAY_DATABASE_URL": database, "PATH": "/usr/bin"},
             check=False,
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import httpx
 
 from gateway import demo
 from gateway.settings import Settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plain_environ
 from tests.processes import cli, free_port, served
 
 
@@ -64,7 +63,7 @@ async def test_the_readmes_first_steps_work_as_written(tmp_path: Path, database_
     prints the pupils and field names it got, and no BSN."""
     port = free_port()
     supplier_log = tmp_path / "sample-supplier.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env = plain_environ()
     with supplier_log.open("wb") as sink:
         supplier = subprocess.Popen(
             [sys.executable, "-m", "gateway", "sample-supplier", "--port", str(port)],
@@ -100,3 +99,19 @@ async def test_the_readmes_first_steps_work_as_written(tmp_path: Path, database_
     finally:
         supplier.terminate()
         supplier.wait(10)
+
+
+async def test_the_demo_leaves_the_configured_keys_and_checkpoints_alone(tmp_path: Path) -> None:
+    """The demo's log is signed with a key of its own and sealed into a checkpoint file of its
+    own: its checkpoints in the real file would read as a rollback to the real log's verify."""
+    var = tmp_path / "var"
+    settings = Settings(
+        contracts_dir=ROOT / "contracts",
+        config_dir=ROOT / "config",
+        log_key_file=var / "log-signing.key",
+        checkpoint_file=var / "checkpoints.jsonl",
+        subject_key_file=var / "subject.key",
+        pseudonym_key_file=var / "pseudonym.key",
+    )
+    assert await demo.run(settings, pupils=1, out=io.StringIO()) == 0
+    assert not var.exists() or list(var.iterdir()) == []

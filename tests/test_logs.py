@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from gateway import logs, samples
 from tests import rawhttp
-from tests.conftest import SCHOOL, RunningGateway, Upstream
+from tests.conftest import SCHOOL, RunningGateway, Upstream, plain_environ
 from tests.processes import cli, served
 
 BSN = "123456782"
@@ -97,7 +96,7 @@ async def test_a_served_gateway_writes_json_lines_when_asked(
     """``poortwachter serve`` with GATEWAY_LOG_FORMAT=json writes every line on stdout as JSON,
     the transfer's line with its fields."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")},
+        **plain_environ(),
         "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_UPSTREAM_BASISPOORT": upstream.url,
         "GATEWAY_LOG_FORMAT": "json",

@@ -32,7 +32,7 @@ from gateway.access.secrets import SecretFiles
 from gateway.app import create_app
 from gateway.register.loading import InvalidConfiguration
 from gateway.settings import Settings
-from tests.conftest import ROOT, SCHOOL, Upstream
+from tests.conftest import ROOT, SCHOOL, VAR_FILES, Upstream
 from tests.processes import cli, served
 from tests.test_cli import cli as command
 
@@ -277,6 +277,9 @@ class InProcess:
 async def in_process_gateway(
     database_url: str, config_dir: Path, environ: dict[str, str], **overrides: Any
 ) -> AsyncIterator[InProcess]:
+    var = config_dir.parent / "var"  # the test's own, not the checkout's var/
+    for name in ("log_key_file", "checkpoint_file", "subject_key_file", "pseudonym_key_file"):
+        overrides.setdefault(name, var / VAR_FILES[f"GATEWAY_{name.upper()}"])
     settings = Settings(
         database_url=database_url,
         contracts_dir=ROOT / "contracts",

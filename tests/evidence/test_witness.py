@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
 import socket
 import sys
@@ -39,7 +38,7 @@ from gateway.evidence.sealer import Sealer, append_line, signing_key
 from gateway.evidence.verify import verify
 from gateway.evidence.witness import Witness
 from gateway.settings import Settings, SettingsError
-from tests.conftest import RunningGateway
+from tests.conftest import RunningGateway, plain_environ
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
@@ -510,7 +509,7 @@ async def _verify(gateway: RunningGateway, **environ: str) -> tuple[int, str, st
     """``poortwachter verify`` run as an operator runs it, on the gateway's database and files,
     with the settings ``environ`` adds: exit code, stdout, stderr."""
     settings = gateway.settings
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
+    env = plain_environ() | {
         "GATEWAY_DATABASE_URL": settings.database_url,
         "GATEWAY_LOG_KEY_FILE": str(settings.log_key_file),
         "GATEWAY_CHECKPOINT_FILE": str(settings.checkpoint_file),

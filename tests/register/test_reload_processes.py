@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import signal
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from gateway import samples
-from tests.conftest import SCHOOL, Upstream
+from tests.conftest import SCHOOL, Upstream, plain_environ
 from tests.processes import cli, served
 from tests.register import contracts
 
@@ -41,7 +40,7 @@ async def test_two_processes_switch_versions_while_transfers_flow(
         "suppliers:\n  basispoort:\n    upstream: https://basispoort.invalid/\n"
     )
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")},
+        **plain_environ(),
         "GATEWAY_DATABASE_URL": database_url,
         "GATEWAY_CONTRACTS_DIR": str(tmp_path / "contracts"),
         "GATEWAY_CONFIG_DIR": str(tmp_path / "config"),
